@@ -1,0 +1,1 @@
+"""Benchmark data sets, runners, statistics and reports."""

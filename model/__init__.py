@@ -1,0 +1,1 @@
+"""Inference only: tokenizer, prompt format, CTranslate2 engine, constraints, model registry."""

@@ -1,0 +1,1 @@
+"""ElixirCoder language server: diagnostics, completions, code actions and the CLI."""

@@ -1,0 +1,1 @@
+"""Credo- and Sobelow-compatible static analysis over a tree-sitter AST."""

@@ -1,0 +1,1 @@
+"""Credo-compatible checks, one module per Credo category."""

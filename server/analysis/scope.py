@@ -1,0 +1,118 @@
+"""Credo's scopes and scope priorities.
+
+Credo names the innermost `defmodule` or `def` around a line (`Foo.Bar.baz`) and raises
+an issue's priority by how "important" that scope looks: a module adds 1 (2 when it holds
+five or more definitions) and a function adds 0-3 by its number of parameters, plus its
+module's share. These figures feed the `priority` and `scope` fields of the JSON output.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from .ast import FUNCTION_DEFS, call_args, def_head, do_block, local_call_name, module_name
+from .source import SourceFile
+
+_SCOPE_DEFS = FUNCTION_DEFS | {"defmodule"}
+_MANY_FUNCTIONS = 5
+
+
+@dataclass(frozen=True)
+class _Scope:
+    start_line: int
+    end_line: int
+    name: str
+    priority: int
+
+
+def _param_priority(count: int) -> int:
+    if count == 0:
+        return 0
+    if count <= 2:
+        return 1
+    if count <= 4:
+        return 2
+    return 3
+
+
+class ScopeIndex:
+    """Per-file lookup of Credo scope names and scope priorities by line."""
+
+    def __init__(self, src: SourceFile) -> None:
+        self._scopes: list[_Scope] = []
+        self._build(src)
+        self._starts = [s.start_line for s in self._scopes]
+
+    def _build(self, src: SourceFile) -> None:
+        if src.root is None:
+            return
+        own: dict[str, int] = {}
+        for call in src.calls:
+            kind = local_call_name(src, call)
+            if kind not in _SCOPE_DEFS:
+                continue
+            if kind == "defmodule":
+                name = self._module_path(src, call)
+                if name is None:
+                    continue
+                prio = 2 if self._def_count(src, call) >= _MANY_FUNCTIONS else 1
+            else:
+                head = def_head(src, call)
+                if head is None:
+                    continue
+                mod = self._module_path(src, call)
+                name = f"{mod}.{head[0]}" if mod else head[0]
+                # Credo only scores definitions with a body (`def f(a), do: ...` or `do ... end`).
+                prio = _param_priority(len(head[1])) if len(call_args(call)) >= 2 or do_block(call) else 0
+            start = call.start_point[0] + 1
+            end = call.end_point[0] + 1
+            own[name] = own.get(name, 0) + prio
+            self._scopes.append(_Scope(start, end, name, prio))
+        # Function scopes inherit their module's priority, as in Credo.Priority.scope_priorities.
+        resolved: list[_Scope] = []
+        for s in self._scopes:
+            total = own[s.name]
+            last = s.name.rsplit(".", 1)
+            if len(last) == 2 and last[1][:1].islower():
+                total += own.get(last[0], 0)
+            resolved.append(_Scope(s.start_line, s.end_line, s.name, total))
+        self._scopes = sorted(resolved, key=lambda s: (s.start_line, -s.end_line))
+
+    @staticmethod
+    def _module_path(src: SourceFile, node: object) -> str | None:
+        from .ast import module_path
+
+        own = module_name(src, node) if local_call_name(src, node) == "defmodule" else None  # type: ignore[arg-type]
+        outer = module_path(src, node)  # type: ignore[arg-type]
+        if own and outer:
+            return f"{outer}.{own}"
+        return own or outer
+
+    @staticmethod
+    def _def_count(src: SourceFile, defmodule: object) -> int:
+        return sum(
+            1
+            for n in src.nodes_of_type("call", node=defmodule)  # type: ignore[arg-type]
+            if local_call_name(src, n) in {"def", "defp", "defmacro"}
+        )
+
+    def scope_at(self, line_no: int) -> _Scope | None:
+        """Innermost scope containing the line, or None outside any module or def."""
+        idx = bisect.bisect_right(self._starts, line_no)
+        best: _Scope | None = None
+        for s in self._scopes[:idx]:
+            if s.start_line <= line_no <= s.end_line:
+                if best is None or s.start_line >= best.start_line:
+                    best = s
+        return best
+
+    def name_at(self, line_no: int) -> str | None:
+        """Credo's scope name for the line (`Foo.Bar.baz`), or None."""
+        s = self.scope_at(line_no)
+        return s.name if s else None
+
+    def priority_at(self, line_no: int) -> int:
+        """Priority adjustment Credo adds for an issue on this line."""
+        s = self.scope_at(line_no)
+        return s.priority if s else 0

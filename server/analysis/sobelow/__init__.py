@@ -1,0 +1,1 @@
+"""Sobelow-compatible security checks."""

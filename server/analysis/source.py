@@ -1,0 +1,192 @@
+"""A parsed Elixir source file: text, lines, tree-sitter tree and position helpers."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tree_sitter_elixir
+from tree_sitter import Language, Node, Parser, Tree
+
+# Files larger than this are analysed line-wise only: tree-sitter copes, but users never
+# write such files by hand and a generated blob should not stall the editor.
+MAX_PARSE_BYTES = 5 * 1024 * 1024
+
+
+class SourceDecodeError(ValueError):
+    """The file is not UTF-8 text (a binary file, or another encoding)."""
+
+
+@functools.cache
+def elixir_language() -> Language:
+    """The tree-sitter Elixir language, loaded once per process."""
+    return Language(tree_sitter_elixir.language())
+
+
+def new_parser() -> Parser:
+    """A fresh parser; parsers are not thread-safe, so each thread or document owns one."""
+    return Parser(elixir_language())
+
+
+@dataclass
+class SyntaxProblem:
+    """Where the parse failed: 1-based line and column, and a short description."""
+
+    line: int
+    column: int
+    message: str
+
+
+@dataclass
+class SourceFile:
+    """One Elixir file as the checks see it.
+
+    Args:
+        filename: path as it should appear in reports (relative to the working directory
+            for the CLI, the document path for the server).
+        text: the whole file as a string.
+    """
+
+    filename: str
+    text: str
+    tree: Tree | None = None
+    _data: bytes = field(default=b"", repr=False)
+    _line_starts: list[int] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self._data = self.text.encode("utf-8")
+        if self.tree is None and len(self._data) <= MAX_PARSE_BYTES:
+            self.tree = new_parser().parse(self._data)
+        starts = [0]
+        for i, byte in enumerate(self._data):
+            if byte == 10:
+                starts.append(i + 1)
+        self._line_starts = starts
+
+    # --- construction -------------------------------------------------------------------------
+
+    @classmethod
+    def from_path(cls, path: Path, display_name: str | None = None) -> SourceFile:
+        """Read and parse a file; raises SourceDecodeError for non-UTF-8 content."""
+        raw = path.read_bytes()
+        return cls.from_bytes(raw, display_name or str(path))
+
+    @classmethod
+    def from_bytes(cls, raw: bytes, filename: str) -> SourceFile:
+        """Decode bytes as UTF-8 (a BOM is tolerated) and parse them."""
+        if b"\x00" in raw[:8192]:
+            raise SourceDecodeError(f"{filename}: binary file (contains NUL bytes), not analysed")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise SourceDecodeError(f"{filename}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        return cls(filename=filename, text=text)
+
+    # --- bytes and lines ------------------------------------------------------------------------
+
+    @property
+    def data(self) -> bytes:
+        """The UTF-8 encoded text that tree-sitter positions refer to."""
+        return self._data
+
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        """Lines without their terminators, like Credo's `SourceFile.lines` (1-based via `line`)."""
+        return self.text.split("\n")
+
+    def line(self, line_no: int) -> str:
+        """Line `line_no` (1-based) without its newline; empty string past the end."""
+        if 1 <= line_no <= len(self.lines):
+            return self.lines[line_no - 1]
+        return ""
+
+    def node_text(self, node: Node) -> str:
+        """The source text a node spans."""
+        return self._data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
+
+    def line_of(self, node: Node) -> int:
+        """1-based line where the node starts."""
+        return node.start_point[0] + 1
+
+    def column_of(self, node: Node) -> int:
+        """1-based character column where the node starts (tree-sitter counts bytes)."""
+        row, byte_col = node.start_point
+        return self.char_column(row + 1, byte_col)
+
+    def end_column_of(self, node: Node) -> int:
+        """1-based character column just past the node's last character on its end line."""
+        row, byte_col = node.end_point
+        return self.char_column(row + 1, byte_col)
+
+    def char_column(self, line_no: int, byte_col: int) -> int:
+        """Convert a 0-based byte offset within a line to a 1-based character column."""
+        start = self._line_starts[line_no - 1] if line_no - 1 < len(self._line_starts) else 0
+        prefix = self._data[start : start + byte_col]
+        return len(prefix.decode("utf-8", errors="replace")) + 1
+
+    def column_of_trigger(self, line_no: int, trigger: str) -> int | None:
+        """Credo's fallback column: first occurrence of the trigger text on the line."""
+        idx = self.line(line_no).find(trigger)
+        return idx + 1 if idx >= 0 else None
+
+    # --- tree helpers ----------------------------------------------------------------------------
+
+    @property
+    def root(self) -> Node | None:
+        """Root node, or None when the file was too large to parse."""
+        return self.tree.root_node if self.tree is not None else None
+
+    def walk(self, node: Node | None = None) -> Iterator[Node]:
+        """Pre-order walk over all named and anonymous nodes below `node` (default: root)."""
+        start = node if node is not None else self.root
+        if start is None:
+            return
+        cursor = start.walk()
+        visited_children = False
+        while True:
+            if not visited_children:
+                yield cursor.node  # type: ignore[misc]
+                if cursor.goto_first_child():
+                    continue
+            if cursor.goto_next_sibling():
+                visited_children = False
+                continue
+            if not cursor.goto_parent() or cursor.node == start:
+                return
+            visited_children = True
+
+    def nodes_of_type(self, *types: str, node: Node | None = None) -> Iterator[Node]:
+        """All nodes below `node` whose type is one of `types`, in source order."""
+        wanted = set(types)
+        for n in self.walk(node):
+            if n.type in wanted:
+                yield n
+
+    @functools.cached_property
+    def calls(self) -> list[Node]:
+        """Every `call` node of the file in source order (cached: most checks start here)."""
+        return list(self.nodes_of_type("call"))
+
+    def syntax_problems(self) -> list[SyntaxProblem]:
+        """The first ERROR or MISSING node of the tree, as a syntax problem (empty when the file parses)."""
+        root = self.root
+        if root is None or not root.has_error:
+            return []
+        for n in self.walk():
+            if n.is_missing:
+                return [
+                    SyntaxProblem(
+                        self.line_of(n), self.column_of(n), f"syntax error: missing {n.type!r}"
+                    )
+                ]
+            if n.type == "ERROR":
+                snippet = self.node_text(n).strip().splitlines()
+                near = snippet[0][:40] if snippet else ""
+                return [
+                    SyntaxProblem(
+                        self.line_of(n), self.column_of(n), f"syntax error before: {near!r}" if near else "syntax error"
+                    )
+                ]
+        return [SyntaxProblem(1, 1, "syntax error")]

@@ -1,0 +1,1 @@
+"""Language-server features: thin handlers over pure logic."""

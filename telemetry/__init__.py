@@ -1,0 +1,1 @@
+"""Feedback store (SQLite), events, privacy, metrics and exporters."""

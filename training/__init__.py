@@ -1,0 +1,1 @@
+"""Corpus, tokenizer and model training, export, retraining and deployment gate."""

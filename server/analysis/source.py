@@ -60,9 +60,11 @@ class SourceFile:
         if self.tree is None and len(self._data) <= MAX_PARSE_BYTES:
             self.tree = new_parser().parse(self._data)
         starts = [0]
-        for i, byte in enumerate(self._data):
-            if byte == 10:
-                starts.append(i + 1)
+        find = self._data.find
+        pos = find(b"\n")
+        while pos >= 0:
+            starts.append(pos + 1)
+            pos = find(b"\n", pos + 1)
         self._line_starts = starts
 
     # --- construction -------------------------------------------------------------------------
@@ -165,9 +167,24 @@ class SourceFile:
                 yield n
 
     @functools.cached_property
+    def _nodes_by_type(self) -> dict[str, list[Node]]:
+        index: dict[str, list[Node]] = {}
+        for n in self.walk():
+            index.setdefault(n.type, []).append(n)
+        return index
+
+    def by_type(self, node_type: str) -> list[Node]:
+        """All nodes of one type in source order, from a single shared walk of the tree.
+
+        Checks should start here (or from `calls`) instead of walking the tree themselves:
+        one walk per file is shared by every check, which keeps a full run fast.
+        """
+        return self._nodes_by_type.get(node_type, [])
+
+    @property
     def calls(self) -> list[Node]:
-        """Every `call` node of the file in source order (cached: most checks start here)."""
-        return list(self.nodes_of_type("call"))
+        """Every `call` node of the file in source order."""
+        return self.by_type("call")
 
     def syntax_problems(self) -> list[SyntaxProblem]:
         """The first ERROR or MISSING node of the tree, as a syntax problem (empty when the file parses)."""

@@ -1,0 +1,3 @@
+import Config
+
+config :app, App.Repo, password: "dev-files-are-not-read"

@@ -91,16 +91,11 @@ def issues_from_credo_json(doc: dict[str, Any]) -> list[Issue]:
 
 
 def _type_ids() -> dict[str, str]:
-    try:
-        from .sobelow.runner import FINDING_TYPES  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
-    ids: dict[str, str] = {}
-    for t in FINDING_TYPES:
-        name = getattr(t, "name", None) or (t.get("name") if isinstance(t, dict) else None)
-        tid = getattr(t, "type_id", None) or getattr(t, "id", None) or (t.get("id") if isinstance(t, dict) else None)
-        if name and tid:
-            ids[str(name)] = str(tid)
+    """Finding id by the names Sobelow prints in `type` (module names such as `Vuln.CookieRCE` too)."""
+    from .sobelow.base import FINDING_TYPES
+
+    ids = {t.name: t.type_id for t in FINDING_TYPES}
+    ids.update({t.module: t.type_id for t in FINDING_TYPES})
     return ids
 
 

@@ -15,7 +15,6 @@ CATEGORY_EXIT_BITS = {"consistency": 1, "design": 2, "readability": 4, "refactor
 SOBELOW_EXIT_BIT = 32
 
 _CATEGORY_LETTER = {"consistency": "C", "design": "D", "readability": "R", "refactor": "F", "warning": "W"}
-_CONFIDENCE_ORDER = ("high", "medium", "low")
 
 
 def credo_json(issues: list[Issue]) -> dict[str, Any]:
@@ -24,11 +23,10 @@ def credo_json(issues: list[Issue]) -> dict[str, Any]:
 
 
 def sobelow_json(findings: list[Finding], version: str = SOBELOW_VERSION) -> dict[str, Any]:
-    """The document `mix sobelow --format json` prints: findings grouped by confidence."""
-    grouped: dict[str, list[dict[str, Any]]] = {f"{c}_confidence": [] for c in _CONFIDENCE_ORDER}
-    for f in findings:
-        grouped.setdefault(f"{f.confidence}_confidence", []).append(f.to_sobelow_json())
-    return {"findings": grouped, "total_findings": len(findings), "sobelow_version": version}
+    """The document `mix sobelow --format json` prints (key order and grouping as Sobelow's)."""
+    from .sobelow.runner import to_sobelow_json
+
+    return to_sobelow_json(findings, version)
 
 
 def combined_json(result: AnalysisResult) -> dict[str, Any]:

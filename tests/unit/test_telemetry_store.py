@@ -173,3 +173,19 @@ def test_feedback_cli(tmp_path: Path) -> None:
     lines = run("export", "--jsonl").stdout.splitlines()
     assert len(lines) == 2 and '"request_id": "a"' in lines[0]
     assert "deleted 2 events" in run("purge").stdout
+
+
+def test_prometheus_exposition_is_well_formed() -> None:
+    from elixir_coder.telemetry.metrics import Metrics
+
+    m = Metrics()
+    m.observe_request("completion", 3.0)
+    m.observe_request("completion", 40.0, ok=False)
+    m.acceptance.inc(model="v1", event="shown")
+    text = m.render_prometheus()
+    assert 'elixir_coder_requests_total{feature="completion",outcome="ok"} 1' in text
+    assert 'elixir_coder_request_latency_ms_bucket{feature="completion",le="5"} 1' in text
+    assert 'elixir_coder_request_latency_ms_bucket{feature="completion",le="+Inf"} 2' in text
+    assert 'elixir_coder_request_latency_ms_count{feature="completion"} 2' in text
+    rss = [line for line in text.splitlines() if line.startswith("elixir_coder_resident_memory_bytes ")]
+    assert rss and float(rss[0].split()[1]) > 1e6

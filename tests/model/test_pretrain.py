@@ -1,0 +1,89 @@
+"""Pretraining loop on the tiny preset: FIM packing, loss, checkpoints and resume, saved model."""
+
+import json
+import random
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from elixir_coder.training.config import load_preset  # noqa: E402
+from elixir_coder.training.corpus import CorpusOptions, build_corpus, default_sources, read_documents  # noqa: E402
+from elixir_coder.training.pretrain import TokenStream, chunk_text, fim_split, lr_at, pretrain  # noqa: E402
+from elixir_coder.training.tokenizer import save_tokenizer, special_token_ids, train_tokenizer  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pre")
+    corpus = root / "corpus"
+    build_corpus(default_sources(include_debian=False), corpus, CorpusOptions(), log=lambda *_: None)
+    texts = [r["text"] for r in read_documents(corpus, "train")]
+    tok = train_tokenizer(texts, vocab_size=load_preset("tiny").tokenizer.vocab_size)
+    save_tokenizer(tok, root / "tok")
+    return root, tok
+
+
+def test_chunking_and_fim_split():
+    text = "".join(f"line {i}\n" for i in range(100))
+    chunks = chunk_text(text, 50)
+    assert "".join(chunks) == text
+    assert all(len(c) <= 50 for c in chunks)
+    pre, mid, suf = fim_split("abcdef", random.Random(1))
+    assert pre + mid + suf == "abcdef"
+
+
+def test_fim_stream_format(workdir):
+    _, tok = workdir
+    ids = special_token_ids(tok)
+    stream = TokenStream(tok, ["defmodule A do\n  def a, do: 1\nend\n"] * 20, 64, fim_rate=1.0, seed=3)
+    seq = stream.token_ids(0)
+    assert seq[0] == ids["fim_prefix"]
+    assert seq.count(ids["fim_prefix"]) == seq.count(ids["fim_middle"]) == seq.count(ids["eos"]) == 20
+    # PSM order: prefix, suffix, middle within each sample.
+    p, s, m = seq.index(ids["fim_prefix"]), seq.index(ids["fim_suffix"]), seq.index(ids["fim_middle"])
+    assert p < s < m
+    plain = stream.token_ids(0, fim_rate=0.0)
+    assert ids["fim_prefix"] not in plain
+    blocks = stream.blocks(0)
+    assert blocks.shape[1] == 65
+    assert torch.equal(blocks, stream.blocks(0))  # deterministic per epoch
+
+
+def test_lr_schedule():
+    assert lr_at(0, 100, 1.0, 0.1, 10) == pytest.approx(0.1)
+    assert lr_at(10, 100, 1.0, 0.1, 10) == pytest.approx(1.0)
+    assert lr_at(100, 100, 1.0, 0.1, 10) == pytest.approx(0.1)
+    assert lr_at(50, 100, 1.0, 0.1, 10, progress=1.0) == pytest.approx(0.1)
+
+
+def test_pretrain_learns_checkpoints_and_resumes(workdir):
+    root, _ = workdir
+    preset = load_preset("tiny")
+    out = root / "run"
+    first = pretrain(preset, root / "corpus", root / "tok", out, max_steps=12, echo=None)
+    assert first["steps"] == 12
+    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    losses = [r["loss"] for r in log if r["event"] == "train"]
+    assert losses[-1] < losses[0]
+    assert any(r["event"] == "eval" for r in log)
+    assert (out / "checkpoint.pt").exists()
+    assert (out / "hf" / "model.safetensors").exists() and (out / "hf" / "tokenizer.json").exists()
+
+    again = pretrain(preset, root / "corpus", root / "tok", out, max_steps=16, echo=None)
+    assert again["steps"] == 16
+    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert any(r["event"] == "resume" and r["step"] == 12 for r in log)
+
+    from transformers import LlamaForCausalLM
+
+    model = LlamaForCausalLM.from_pretrained(str(out / "hf"))
+    assert model.config.vocab_size == preset.model.vocab_size
+
+
+def test_time_limit_stops_early(workdir):
+    root, _ = workdir
+    res = pretrain(load_preset("tiny"), root / "corpus", root / "tok", root / "timed", max_steps=10_000,
+                   time_limit_s=0.5, echo=None)
+    assert 0 < res["steps"] < 10_000

@@ -1,0 +1,375 @@
+"""Rebuild the shipped default model (base + exunit/phoenix/nerves) from scratch with one seeded command.
+
+    python -m elixir_coder.training.build_default --preset small --pretrain-steps 1500 --lora-steps 120
+
+Stages (each skipped when its output exists, unless --force): corpus, tokenizer, pretrain, three LoRA runs,
+int8 export into model/default/<name>/, evaluation (next-line exact match through CTranslate2, int8 vs float32
+agreement), summary JSON and the report in docs/reports/model.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from elixir_coder.training.config import load_preset, parameter_count
+from elixir_coder.training.corpus import SLICES, CorpusOptions, build_corpus, default_sources, read_documents
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # repository root in an editable install
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / "model" / "default"
+DEFAULT_WORK = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "elixir-coder" / "build-default"
+DEFAULT_REPORT = PACKAGE_ROOT / "docs" / "reports" / "model.md"
+CORPUS_MANIFEST = Path(__file__).resolve().parent / "data" / "corpus_manifest.json"
+BENCHMARKS_DIR = PACKAGE_ROOT / "benchmarks" / "data"
+MODEL_VERSION = "0.1.0"
+
+
+def machine_info() -> dict:
+    """CPU model, core count, OS and library versions, for the report."""
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info = {"cpu": cpu, "cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
+    try:
+        import ctranslate2
+        import peft
+        import tokenizers
+        import torch
+        import transformers
+
+        info.update(torch=torch.__version__, transformers=transformers.__version__, peft=peft.__version__,
+                    ctranslate2=ctranslate2.__version__, tokenizers=tokenizers.__version__,
+                    gpu=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None)
+    except ImportError:
+        pass
+    return info
+
+
+# ---------------------------------------------------------------- evaluation through CTranslate2
+
+
+def next_line_cases(texts: list[str], n: int, seed: int) -> list[tuple[str, str, str]]:
+    """(prefix, target line content, suffix) cases: the cursor sits after a line's indentation."""
+    rng = random.Random(seed)
+    cases = []
+    for text in texts:
+        lines = text.split("\n")
+        offsets, pos = [], 0
+        for line in lines:
+            offsets.append(pos)
+            pos += len(line) + 1
+        candidates = [i for i, line in enumerate(lines) if len(line.strip()) >= 4 and i > 0]
+        for i in rng.sample(candidates, min(len(candidates), 3)):
+            indent = len(lines[i]) - len(lines[i].lstrip())
+            start = offsets[i] + indent
+            end = offsets[i] + len(lines[i])
+            cases.append((text[:start], text[start:end], text[end:]))
+    rng.shuffle(cases)
+    return cases[:n]
+
+
+def _prompt_tokens(tok, prefix: str, suffix: str, max_prefix: int = 320, max_suffix: int = 128) -> list[str]:
+    pre = tok.encode(prefix).ids[-max_prefix:]
+    suf = tok.encode(suffix).ids[:max_suffix]
+    ids = [tok.token_to_id("<fim_prefix>"), *pre, tok.token_to_id("<fim_suffix>"), *suf,
+           tok.token_to_id("<fim_middle>")]
+    return [tok.id_to_token(i) for i in ids]
+
+
+def generate_lines(model_dir: Path, cases, max_new: int = 40) -> list[list[int]]:
+    """Greedy completion of each case's line with CTranslate2, stopping at any token that holds a newline."""
+    import ctranslate2
+
+    from elixir_coder.training.tokenizer import load_tokenizer
+
+    tok = load_tokenizer(model_dir)
+    vocab = tok.get_vocab()
+    # Byte-level BPE shows "\n" as "Ċ"; newline tokens also carry the next line's indentation.
+    stops = sorted({t for t in vocab if "Ċ" in t} | {"<|endoftext|>"})
+    gen = ctranslate2.Generator(str(model_dir), device="cpu", compute_type="default", intra_threads=1)
+    out = []
+    for i in range(0, len(cases), 16):
+        prompts = [_prompt_tokens(tok, p, s) for p, _, s in cases[i : i + 16]]
+        res = gen.generate_batch(prompts, max_length=max_new, sampling_topk=1, end_token=stops,
+                                 include_prompt_in_result=False)
+        out.extend(r.sequences_ids[0] for r in res)
+    return out
+
+
+def exact_match(model_dir: Path, cases) -> dict:
+    """Next-line exact match (whitespace-trimmed) of greedy completions."""
+    from elixir_coder.training.tokenizer import load_tokenizer
+
+    tok = load_tokenizer(model_dir)
+    t0 = time.time()
+    outputs = generate_lines(model_dir, cases)
+    hits = sum(tok.decode(o).strip() == target.strip() for o, (_, target, _) in zip(outputs, cases, strict=True))
+    return {"cases": len(cases), "exact_match": round(hits / max(1, len(cases)), 4),
+            "seconds": round(time.time() - t0, 1), "outputs": outputs}
+
+
+def dir_size(path: Path) -> int:
+    """Total bytes of the files in a directory."""
+    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
+
+
+# ---------------------------------------------------------------- build
+
+
+def _manifest(name: str, preset, n_params: int, vocab: int, adapter: str | None, quantization: str,
+              digest: str | None, benchmarks: dict):
+    from elixir_coder.model.manifest import Manifest
+
+    m = preset.model
+    return Manifest(
+        format_version=1,
+        name=name,
+        version=MODEL_VERSION if adapter is None else f"{MODEL_VERSION}+{adapter}",
+        parent_version=None if adapter is None else MODEL_VERSION,
+        architecture="llama",
+        parameters=n_params,
+        model_config={"hidden_size": m.hidden_size, "layers": m.num_hidden_layers, "heads": m.num_attention_heads,
+                      "kv_heads": m.num_key_value_heads, "intermediate_size": m.intermediate_size,
+                      "context_length": preset.train.context_length, "vocab_size": m.vocab_size},
+        vocabulary_size=vocab,
+        special_tokens={"fim_prefix": "<fim_prefix>", "fim_suffix": "<fim_suffix>", "fim_middle": "<fim_middle>",
+                        "eos": "<|endoftext|>", "pad": "<pad>"},
+        prompt_format="fim-psm",
+        adapter=adapter,
+        quantization=quantization,
+        training_data_digest=digest,
+        benchmarks=benchmarks,
+        created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+
+
+class Timer:
+    """Records wall time per stage into the summary."""
+
+    def __init__(self, summary: dict):
+        self.summary = summary
+
+    def __call__(self, name: str):
+        timer = self
+
+        class _Ctx:
+            def __enter__(self):
+                self.t0 = time.time()
+                print(f"== {name}", flush=True)
+
+            def __exit__(self, *exc):
+                timer.summary.setdefault("timings_s", {})[name] = round(time.time() - self.t0, 1)
+                print(f"== {name} took {time.time() - self.t0:.1f}s", flush=True)
+
+        return _Ctx()
+
+
+def build_default(
+    preset_name: str = "small",
+    work_dir: Path = DEFAULT_WORK,
+    out_dir: Path = DEFAULT_OUT,
+    *,
+    pretrain_steps: int | None = None,
+    lora_steps: int | None = None,
+    time_limit_min: float | None = None,
+    seed: int | None = None,
+    threads: int | None = None,
+    force: bool = False,
+    report: Path | None = DEFAULT_REPORT,
+    eval_cases: int = 300,
+    corpus_manifest_out: Path | None = CORPUS_MANIFEST,
+    extra_dirs: list[str] | None = None,
+    command: str | None = None,
+) -> dict:
+    """Run every stage; returns the summary (also written to work_dir/summary.json)."""
+    import dataclasses
+
+    from elixir_coder.training.export import export_model
+    from elixir_coder.training.lora import train_lora
+    from elixir_coder.training.pretrain import pretrain
+    from elixir_coder.training.tokenizer import (
+        load_tokenizer,
+        save_tokenizer,
+        tokenizer_stats,
+        train_tokenizer,
+    )
+
+    preset = load_preset(preset_name)
+    if seed is not None:
+        preset = dataclasses.replace(preset, train=dataclasses.replace(preset.train, seed=seed))
+    work_dir, out_dir = Path(work_dir), Path(out_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    if force:
+        for sub in ("corpus", "tokenizer", "pretrain", *[f"lora-{s}" for s in SLICES], "export-f32"):
+            shutil.rmtree(work_dir / sub, ignore_errors=True)
+    summary: dict = {"preset": preset.to_dict(), "machine": machine_info(),
+                     "command": command or " ".join(sys.argv), "started_at": datetime.now(UTC).isoformat()}
+    timer = Timer(summary)
+    t_all = time.time()
+
+    corpus_dir = work_dir / "corpus"
+    with timer("corpus"):
+        if not (corpus_dir / "corpus_manifest.json").exists():
+            opts = CorpusOptions(benchmarks_dir=str(BENCHMARKS_DIR))
+            build_corpus(default_sources(extra_dirs or []), corpus_dir, opts)
+        manifest = json.loads((corpus_dir / "corpus_manifest.json").read_text())
+    summary["corpus"] = {k: manifest[k] for k in ("counts", "bytes", "slices", "digest", "sources")}
+    if corpus_manifest_out:
+        Path(corpus_manifest_out).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(corpus_dir / "corpus_manifest.json", corpus_manifest_out)
+
+    tok_dir = work_dir / "tokenizer"
+    with timer("tokenizer"):
+        train_texts = [r["text"] for r in read_documents(corpus_dir, "train")]
+        valid_texts = [r["text"] for r in read_documents(corpus_dir, "valid")]
+        if not (tok_dir / "tokenizer.json").exists():
+            tok = train_tokenizer(train_texts, preset.tokenizer.vocab_size, preset.tokenizer.min_frequency)
+            save_tokenizer(tok, tok_dir, preset.train.context_length)
+            stats = {"shipped": tokenizer_stats(tok, valid_texts)}
+            for v in (16384, 32768):
+                if v != preset.tokenizer.vocab_size:
+                    stats[str(v)] = tokenizer_stats(train_tokenizer(train_texts, v), valid_texts)
+            (tok_dir / "stats.json").write_text(json.dumps(stats, indent=2))
+        summary["tokenizer"] = json.loads((tok_dir / "stats.json").read_text())
+    tok = load_tokenizer(tok_dir)
+
+    pre_dir = work_dir / "pretrain"
+    with timer("pretrain"):
+        if not (pre_dir / "hf" / "model.safetensors").exists():
+            summary["pretrain"] = pretrain(preset, corpus_dir, tok_dir, pre_dir, max_steps=pretrain_steps,
+                                           time_limit_s=time_limit_min * 60 if time_limit_min else None,
+                                           threads=threads)
+            (pre_dir / "summary.json").write_text(json.dumps(summary["pretrain"], indent=2))
+        summary["pretrain"] = json.loads((pre_dir / "summary.json").read_text())
+
+    for sl in SLICES:
+        ldir = work_dir / f"lora-{sl}"
+        with timer(f"lora-{sl}"):
+            if not (ldir / "merged" / "model.safetensors").exists():
+                res = train_lora(preset, pre_dir / "hf", corpus_dir, sl, ldir, max_steps=lora_steps, threads=threads)
+                (ldir / "summary.json").write_text(json.dumps(res, indent=2))
+            summary.setdefault("lora", {})[sl] = json.loads((ldir / "summary.json").read_text())
+
+    n_params = summary["pretrain"]["params"] or parameter_count(preset)
+    vocab = tok.get_vocab_size()
+    digest = manifest["digest"]
+    with timer("export"):
+        tmp_out = out_dir.parent / (out_dir.name + ".new")
+        shutil.rmtree(tmp_out, ignore_errors=True)
+        tmp_out.mkdir(parents=True)
+        base_bench = {"val_loss": summary["pretrain"]["val_loss"], "val_ppl": summary["pretrain"]["val_ppl"]}
+        export_model(pre_dir / "hf", tmp_out / "base", quantization="int8",
+                     manifest=_manifest("base", preset, n_params, vocab, None, "int8", digest, base_bench))
+        for sl in SLICES:
+            lo = summary["lora"][sl]
+            bench = {"val_loss": lo["val_loss"], "val_ppl": lo["val_ppl"], "base_val_loss": lo["base_val_loss"]}
+            export_model(work_dir / f"lora-{sl}" / "merged", tmp_out / sl, quantization="int8",
+                         manifest=_manifest(sl, preset, n_params, vocab, sl, "int8", digest, bench))
+        f32 = work_dir / "export-f32"
+        shutil.rmtree(f32, ignore_errors=True)
+        export_model(pre_dir / "hf", f32, quantization="float32",
+                     manifest=_manifest("base", preset, n_params, vocab, None, "float32", digest, base_bench))
+
+    with timer("evaluate"):
+        ev: dict = {}
+        cases = next_line_cases(valid_texts, eval_cases, seed=preset.train.seed)
+        base_int8 = exact_match(tmp_out / "base", cases)
+        base_f32 = exact_match(f32, cases)
+        same = sum(a == b for a, b in zip(base_int8["outputs"], base_f32["outputs"], strict=True))
+        first = sum(a[:1] == b[:1] for a, b in zip(base_int8["outputs"], base_f32["outputs"], strict=True))
+        ev["base"] = {k: v for k, v in base_int8.items() if k != "outputs"}
+        ev["int8_vs_float32"] = {
+            "identical_completions": round(same / max(1, len(cases)), 4),
+            "first_token_agreement": round(first / max(1, len(cases)), 4),
+            "float32_exact_match": base_f32["exact_match"],
+            "int8_bytes": dir_size(tmp_out / "base"), "float32_bytes": dir_size(f32),
+        }
+        for sl in SLICES:
+            texts = [r["text"] for r in read_documents(corpus_dir, "valid", sl)]
+            sl_cases = next_line_cases(texts, eval_cases // 2, seed=preset.train.seed + 1)
+            a = exact_match(tmp_out / sl, sl_cases)
+            b = exact_match(tmp_out / "base", sl_cases)
+            ev[sl] = {"cases": len(sl_cases), "adapter_exact_match": a["exact_match"],
+                      "base_exact_match": b["exact_match"]}
+        ev["sizes"] = {name: dir_size(tmp_out / name) for name in ["base", *SLICES]}
+        ev["total_bytes"] = sum(ev["sizes"].values())
+        summary["evaluation"] = ev
+
+    # Swap the finished set in only now, so a failed build never leaves a half-written model/default/.
+    from elixir_coder.model.manifest import read_manifest, write_manifest
+
+    for name in ["base", *SLICES]:
+        m = read_manifest(tmp_out / name)
+        m.benchmarks = {**(m.benchmarks or {}), "next_line_exact_match":
+                        ev["base"]["exact_match"] if name == "base" else ev[name]["adapter_exact_match"]}
+        write_manifest(tmp_out / name, m)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    os.replace(tmp_out, out_dir)
+
+    summary["total_s"] = round(time.time() - t_all, 1)
+    summary["finished_at"] = datetime.now(UTC).isoformat()
+    (work_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    if report:
+        from elixir_coder.training.report import write_report
+
+        write_report(work_dir, Path(report))
+    print(f"default model written to {out_dir} ({ev['total_bytes'] / 1e6:.1f} MB); summary {work_dir / 'summary.json'}")
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry (python -m elixir_coder.training.build_default)."""
+    p = argparse.ArgumentParser(prog="build_default", description=__doc__.splitlines()[0])
+    add_arguments(p)
+    args = p.parse_args(argv)
+    return run_from_args(args)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Options shared by this module's main and `elixir-coder train build-default`."""
+    p.add_argument("--preset", default="small", help="preset name or YAML path (default: small)")
+    p.add_argument("--work-dir", type=Path, default=DEFAULT_WORK, help="intermediate files (corpus, checkpoints)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the model directories go")
+    p.add_argument("--pretrain-steps", type=int, help="override the preset's train.max_steps")
+    p.add_argument("--lora-steps", type=int, help="override the preset's lora.max_steps")
+    p.add_argument("--time-limit-min", type=float, help="stop pretraining after this many minutes")
+    p.add_argument("--seed", type=int, help="override the preset's seed")
+    p.add_argument("--threads", type=int, help="torch CPU threads")
+    p.add_argument("--eval-cases", type=int, default=300, help="next-line exact-match cases")
+    p.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="markdown report path ('' to skip)")
+    p.add_argument("--dir", action="append", default=[], help="extra source directory (repeatable)")
+    p.add_argument("--force", action="store_true", help="redo every stage")
+
+
+def run_from_args(args) -> int:
+    """Run build_default from parsed arguments; prints one line and returns 1 on a known error."""
+    from elixir_coder.training.config import ConfigError
+    from elixir_coder.training.corpus import CorpusError
+
+    try:
+        build_default(args.preset, args.work_dir, args.out, pretrain_steps=args.pretrain_steps,
+                      lora_steps=args.lora_steps, time_limit_min=args.time_limit_min, seed=args.seed,
+                      threads=args.threads, force=args.force, report=args.report or None,
+                      eval_cases=args.eval_cases, extra_dirs=args.dir, command=" ".join(sys.argv))
+    except (ConfigError, CorpusError, ValueError, RuntimeError) as exc:
+        print(f"build-default: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -197,7 +197,6 @@ def build_default(
     """Run every stage; returns the summary (also written to work_dir/summary.json)."""
     import dataclasses
 
-    from elixir_coder.training.export import export_model
     from elixir_coder.training.lora import train_lora
     from elixir_coder.training.pretrain import pretrain
     from elixir_coder.training.tokenizer import (
@@ -267,6 +266,9 @@ def build_default(
     vocab = tok.get_vocab_size()
     digest = manifest["digest"]
     with timer("export"):
+        # Imported here so the long training stages can start before the export module is needed.
+        from elixir_coder.training.export import export_model
+
         tmp_out = out_dir.parent / (out_dir.name + ".new")
         shutil.rmtree(tmp_out, ignore_errors=True)
         tmp_out.mkdir(parents=True)

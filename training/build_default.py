@@ -61,7 +61,7 @@ def machine_info() -> dict:
 # ---------------------------------------------------------------- evaluation through CTranslate2
 
 
-def next_line_cases(texts: list[str], n: int, seed: int) -> list[tuple[str, str, str]]:
+def next_line_cases(texts: list[str], n: int, seed: int, per_file: int = 10) -> list[tuple[str, str, str]]:
     """(prefix, target line content, suffix) cases: the cursor sits after a line's indentation."""
     rng = random.Random(seed)
     cases = []
@@ -72,7 +72,7 @@ def next_line_cases(texts: list[str], n: int, seed: int) -> list[tuple[str, str,
             offsets.append(pos)
             pos += len(line) + 1
         candidates = [i for i, line in enumerate(lines) if len(line.strip()) >= 4 and i > 0]
-        for i in rng.sample(candidates, min(len(candidates), 3)):
+        for i in rng.sample(candidates, min(len(candidates), per_file)):
             indent = len(lines[i]) - len(lines[i].lstrip())
             start = offsets[i] + indent
             end = offsets[i] + len(lines[i])

@@ -141,3 +141,16 @@ def test_debian_cache_is_reused(tmp_path):
     cached = tmp_path / "elixir-lang-1.14.0.dfsg"
     (cached / "lib").mkdir(parents=True)
     assert fetch_debian_elixir(tmp_path) == cached
+
+
+def test_train_corpus_cli(tree, tmp_path, capsys):
+    from elixir_coder.training.cli_commands import main
+
+    out = tmp_path / "cli"
+    rc = main(["train", "corpus", "--out", str(out), "--no-debian", "--no-builtin",
+               "--slice-dir", f"phoenix={tree}", "--benchmarks", str(tmp_path / "none")])
+    assert rc == 0
+    manifest = json.loads((out / "corpus_manifest.json").read_text())
+    assert manifest["slices"]["phoenix"]["files"]["train"] > 0
+    assert main(["train", "corpus", "--out", str(out), "--no-debian", "--slice-dir", "rails"]) == 1
+    assert "SLICE=DIR" in capsys.readouterr().err

@@ -1,0 +1,129 @@
+"""The registry: register, promote, rollback, fallbacks, corrupt versions, and atomicity under SIGKILL."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from elixir_coder.model.manifest import ModelDirectoryError, read_manifest, write_manifest
+from elixir_coder.model.registry import Registry
+
+pytest.importorskip("torch")
+
+
+def _version_dir(tiny_model: Path, tmp_path: Path, version: str, adapter: str | None = None) -> Path:
+    d = tmp_path / f"src-{version}-{adapter}"
+    if d.exists():
+        shutil.rmtree(d)
+    shutil.copytree(tiny_model, d)
+    m = read_manifest(d)
+    m.version, m.adapter = version, adapter
+    write_manifest(d, m)
+    return d
+
+
+def test_register_promote_rollback_and_adapter_fallback(tiny_model: Path, tmp_path: Path) -> None:
+    shipped = tmp_path / "shipped"
+    shutil.copytree(tiny_model, shipped / "base")
+    reg = Registry(tmp_path / "reg", shipped=shipped)
+    assert reg.resolve() == shipped / "base"  # empty registry: the shipped default serves
+    reg.register(_version_dir(tiny_model, tmp_path, "v1"))
+    reg.register(_version_dir(tiny_model, tmp_path, "v1", "exunit"))
+    reg.register(_version_dir(tiny_model, tmp_path, "v2"))
+    reg.promote("v1")
+    assert reg.resolve(adapter="exunit") == reg.versions_dir / "v1" / "exunit"
+    reg.promote("v2")
+    assert reg.resolve(adapter="exunit") == reg.versions_dir / "v2" / "base"  # missing adapter -> base
+    assert [v.version for v in reg.list() if v.current] == ["v2"]
+    assert reg.rollback() == "v1" and reg.current_version() == "v1"
+    with pytest.raises(ModelDirectoryError, match="already has"):
+        reg.register(_version_dir(tiny_model, tmp_path, "v1"))
+    with pytest.raises(ModelDirectoryError):
+        reg.promote("missing")
+    assert reg.current_version() == "v1"
+
+
+def test_corrupt_current_falls_back_to_previous(tiny_model: Path, tmp_path: Path) -> None:
+    reg = Registry(tmp_path / "reg", shipped=tmp_path / "none")
+    for v in ("v1", "v2"):
+        reg.register(_version_dir(tiny_model, tmp_path, v))
+    reg.promote("v1")
+    reg.promote("v2")
+    (reg.versions_dir / "v2" / "base" / "model.bin").write_bytes(b"")
+    assert reg.resolve() == reg.versions_dir / "v1" / "base"
+    with pytest.raises(ModelDirectoryError, match="model.bin"):
+        reg.resolve("v2")
+    # promoting a broken version is refused and the one in service stays
+    (reg.versions_dir / "v1" / "base" / "tokenizer.json").write_text("{")
+    with pytest.raises(ModelDirectoryError):
+        reg.promote("v1")
+    assert reg.current_version() == "v2"
+
+
+def test_register_refuses_a_half_written_dir(tiny_model: Path, tmp_path: Path) -> None:
+    reg = Registry(tmp_path / "reg")
+    half = tmp_path / "half"
+    shutil.copytree(tiny_model, half)
+    (half / "tokenizer.json").unlink()
+    with pytest.raises(ModelDirectoryError, match="tokenizer.json"):
+        reg.register(half)
+    assert not (reg.versions_dir / "t1").exists() or not any((reg.versions_dir / "t1").iterdir())
+
+
+def test_kill_during_promote_leaves_a_valid_current(tiny_model: Path, tmp_path: Path) -> None:
+    reg = Registry(tmp_path / "reg", shipped=tmp_path / "none")
+    for v in ("v1", "v2"):
+        reg.register(_version_dir(tiny_model, tmp_path, v))
+    reg.promote("v1")
+    script = textwrap.dedent(
+        f"""
+        from pathlib import Path
+        from elixir_coder.model.registry import Registry
+        reg = Registry(Path({str(reg.root)!r}))
+        print("ready", flush=True)
+        i = 0
+        while True:
+            reg.promote("v2" if i % 2 else "v1")
+            i += 1
+        """
+    )
+    for _ in range(5):
+        proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        data = json.loads((reg.root / "current").read_text())
+        assert data["version"] in {"v1", "v2"}
+        assert reg.resolve() == reg.versions_dir / data["version"] / "base"
+
+
+def test_ab_choice_is_deterministic_and_weighted(tmp_path: Path) -> None:
+    reg = Registry(tmp_path)
+    picks = [reg.ab_choice({"v1": 0.9, "v2": 0.1}, f"req-{i}") for i in range(2000)]
+    assert picks == [reg.ab_choice({"v1": 0.9, "v2": 0.1}, f"req-{i}") for i in range(2000)]
+    share = picks.count("v2") / len(picks)
+    assert 0.07 < share < 0.13
+
+
+def test_model_cli_list_promote_show(tiny_model: Path, tmp_path: Path) -> None:
+    reg = Registry(tmp_path / "reg")
+    reg.register(_version_dir(tiny_model, tmp_path, "v9"))
+
+    def cli(*a: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "elixir_coder.server.cli", "model", "--registry",
+                               str(reg.root), *a], capture_output=True, text=True)
+
+    assert "v9" in cli("list").stdout
+    assert cli("promote", "v9").returncode == 0
+    assert '"version": "v9"' in cli("show").stdout
+    bad = cli("promote", "nope")
+    assert bad.returncode == 1 and bad.stderr.count("\n") == 1

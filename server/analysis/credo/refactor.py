@@ -90,7 +90,7 @@ class Nesting(CredoCheck):
                             deepest[current.id] = (*key, current)
                 path.append(current)
                 current = current.parent
-        for depth, line, trigger, def_call in sorted(deepest.values(), key=lambda v: (v[3].start_byte, v[1])):
+        for depth, line, trigger, _def_call in sorted(deepest.values(), key=lambda v: (v[3].start_byte, v[1])):
             if depth > max_nesting:
                 yield ctx.issue(
                     f"Function body is nested too deep (max depth is {max_nesting}, was {depth}).",

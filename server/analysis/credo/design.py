@@ -28,8 +28,7 @@ def _tag_in_doc(tag: str) -> re.Pattern[str]:
 def _doc_strings(src: SourceFile) -> Iterator[Node]:
     for node in src.by_type("unary_operator"):
         if operator(src, node) == "@" and src.node_text(node).startswith(_DOC_ATTRIBUTES):
-            for child in src.nodes_of_type("string", "sigil", node=node):
-                yield child
+            yield from src.nodes_of_type("string", "sigil", node=node)
 
 
 class _TagCheck(CredoCheck):

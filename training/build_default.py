@@ -352,7 +352,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, help="override the preset's seed")
     p.add_argument("--threads", type=int, help="torch CPU threads")
     p.add_argument("--eval-cases", type=int, default=300, help="next-line exact-match cases")
-    p.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="markdown report path ('' to skip)")
+    p.add_argument("--report", default=str(DEFAULT_REPORT), help="markdown report path ('' to skip)")
     p.add_argument("--dir", action="append", default=[], help="extra source directory (repeatable)")
     p.add_argument("--force", action="store_true", help="redo every stage")
 
@@ -365,7 +365,7 @@ def run_from_args(args) -> int:
     try:
         build_default(args.preset, args.work_dir, args.out, pretrain_steps=args.pretrain_steps,
                       lora_steps=args.lora_steps, time_limit_min=args.time_limit_min, seed=args.seed,
-                      threads=args.threads, force=args.force, report=args.report or None,
+                      threads=args.threads, force=args.force, report=Path(args.report) if args.report else None,
                       eval_cases=args.eval_cases, extra_dirs=args.dir, command=" ".join(sys.argv))
     except (ConfigError, CorpusError, ValueError, RuntimeError) as exc:
         print(f"build-default: error: {exc}", file=sys.stderr)

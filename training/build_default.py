@@ -157,22 +157,30 @@ def _manifest(name: str, preset, n_params: int, vocab: int, adapter: str | None,
 
 
 class Timer:
-    """Records wall time per stage into the summary."""
+    """Records wall time per stage into the summary; a stage skipped because its output was cached keeps
+    the time measured when it actually ran (from the previous summary.json)."""
 
-    def __init__(self, summary: dict):
+    def __init__(self, summary: dict, previous: dict | None = None):
         self.summary = summary
+        self.previous = previous or {}
 
     def __call__(self, name: str):
         timer = self
 
         class _Ctx:
+            cached = False
+
             def __enter__(self):
                 self.t0 = time.time()
                 print(f"== {name}", flush=True)
+                return self
 
             def __exit__(self, *exc):
-                timer.summary.setdefault("timings_s", {})[name] = round(time.time() - self.t0, 1)
-                print(f"== {name} took {time.time() - self.t0:.1f}s", flush=True)
+                took = round(time.time() - self.t0, 1)
+                if self.cached and name in timer.previous:
+                    took = timer.previous[name]
+                timer.summary.setdefault("timings_s", {})[name] = took
+                print(f"== {name} took {took:.1f}s" + (" (cached stage)" if self.cached else ""), flush=True)
 
         return _Ctx()
 
@@ -216,12 +224,16 @@ def build_default(
             shutil.rmtree(work_dir / sub, ignore_errors=True)
     summary: dict = {"preset": preset.to_dict(), "machine": machine_info(),
                      "command": command or " ".join(sys.argv), "started_at": datetime.now(UTC).isoformat()}
-    timer = Timer(summary)
+    previous = {}
+    if (work_dir / "summary.json").exists():
+        previous = json.loads((work_dir / "summary.json").read_text()).get("timings_s", {})
+    timer = Timer(summary, previous)
     t_all = time.time()
 
     corpus_dir = work_dir / "corpus"
-    with timer("corpus"):
-        if not (corpus_dir / "corpus_manifest.json").exists():
+    with timer("corpus") as st:
+        st.cached = (corpus_dir / "corpus_manifest.json").exists()
+        if not st.cached:
             opts = CorpusOptions(benchmarks_dir=str(BENCHMARKS_DIR))
             build_corpus(default_sources(extra_dirs or []), corpus_dir, opts)
         manifest = json.loads((corpus_dir / "corpus_manifest.json").read_text())
@@ -231,10 +243,11 @@ def build_default(
         shutil.copyfile(corpus_dir / "corpus_manifest.json", corpus_manifest_out)
 
     tok_dir = work_dir / "tokenizer"
-    with timer("tokenizer"):
+    with timer("tokenizer") as st:
         train_texts = [r["text"] for r in read_documents(corpus_dir, "train")]
         valid_texts = [r["text"] for r in read_documents(corpus_dir, "valid")]
-        if not (tok_dir / "tokenizer.json").exists():
+        st.cached = (tok_dir / "tokenizer.json").exists()
+        if not st.cached:
             tok = train_tokenizer(train_texts, preset.tokenizer.vocab_size, preset.tokenizer.min_frequency)
             save_tokenizer(tok, tok_dir, preset.train.context_length)
             stats = {"shipped": tokenizer_stats(tok, valid_texts)}
@@ -246,8 +259,9 @@ def build_default(
     tok = load_tokenizer(tok_dir)
 
     pre_dir = work_dir / "pretrain"
-    with timer("pretrain"):
-        if not (pre_dir / "hf" / "model.safetensors").exists():
+    with timer("pretrain") as st:
+        st.cached = (pre_dir / "hf" / "model.safetensors").exists()
+        if not st.cached:
             summary["pretrain"] = pretrain(preset, corpus_dir, tok_dir, pre_dir, max_steps=pretrain_steps,
                                            time_limit_s=time_limit_min * 60 if time_limit_min else None,
                                            threads=threads)
@@ -256,8 +270,9 @@ def build_default(
 
     for sl in SLICES:
         ldir = work_dir / f"lora-{sl}"
-        with timer(f"lora-{sl}"):
-            if not (ldir / "merged" / "model.safetensors").exists():
+        with timer(f"lora-{sl}") as st:
+            st.cached = (ldir / "merged" / "model.safetensors").exists()
+            if not st.cached:
                 res = train_lora(preset, pre_dir / "hf", corpus_dir, sl, ldir, max_steps=lora_steps, threads=threads)
                 (ldir / "summary.json").write_text(json.dumps(res, indent=2))
             summary.setdefault("lora", {})[sl] = json.loads((ldir / "summary.json").read_text())
@@ -322,7 +337,9 @@ def build_default(
         shutil.rmtree(out_dir)
     os.replace(tmp_out, out_dir)
 
-    summary["total_s"] = round(time.time() - t_all, 1)
+    # Sum of stage times: on a resumed build, cached stages count with the time they took when they ran.
+    summary["total_s"] = round(sum(summary["timings_s"].values()), 1)
+    summary["this_invocation_s"] = round(time.time() - t_all, 1)
     summary["finished_at"] = datetime.now(UTC).isoformat()
     (work_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     if report:
@@ -357,6 +374,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="redo every stage")
 
 
+def _command_line() -> str:
+    """How this build was invoked, written the way a user would type it."""
+    prog = "python -m elixir_coder.training.build_default" if sys.argv[0].endswith("build_default.py") else "elixir-coder"
+    return " ".join([prog, *sys.argv[1:]])
+
+
 def run_from_args(args) -> int:
     """Run build_default from parsed arguments; prints one line and returns 1 on a known error."""
     from elixir_coder.training.config import ConfigError
@@ -366,7 +389,7 @@ def run_from_args(args) -> int:
         build_default(args.preset, args.work_dir, args.out, pretrain_steps=args.pretrain_steps,
                       lora_steps=args.lora_steps, time_limit_min=args.time_limit_min, seed=args.seed,
                       threads=args.threads, force=args.force, report=Path(args.report) if args.report else None,
-                      eval_cases=args.eval_cases, extra_dirs=args.dir, command=" ".join(sys.argv))
+                      eval_cases=args.eval_cases, extra_dirs=args.dir, command=_command_line())
     except (ConfigError, CorpusError, ValueError, RuntimeError) as exc:
         print(f"build-default: error: {exc}", file=sys.stderr)
         return 1

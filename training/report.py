@@ -93,7 +93,7 @@ def render(summary: dict, images: list[str]) -> str:
         f"{mach.get('platform', '')}; torch {mach.get('torch', '?')}, transformers {mach.get('transformers', '?')}, "
         f"peft {mach.get('peft', '?')}, ctranslate2 {mach.get('ctranslate2', '?')}",
         f"- Started {summary.get('started_at', '?')}, finished {summary.get('finished_at', '?')}, "
-        f"total {summary.get('total_s', 0) / 60:.1f} min",
+        f"total {summary.get('total_s', 0) / 60:.1f} min of stage time",
         "",
         "| stage | seconds |",
         "|---|---:|",

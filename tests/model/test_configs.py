@@ -71,3 +71,25 @@ def test_bad_presets_are_rejected(tmp_path):
 
 def test_scientific_notation_is_read_as_float():
     assert isinstance(load_preset("tiny").train.learning_rate, float)
+
+
+def test_shipped_default_model_is_complete_and_small():
+    """model/default/ holds base + three adapters, each a valid int8 model directory, 40 MB at most."""
+    from pathlib import Path
+
+    from elixir_coder.model.manifest import validate_model_dir
+
+    root = Path(__file__).resolve().parents[2] / "model" / "default"
+    if not root.is_dir():
+        import elixir_coder.model
+
+        root = Path(elixir_coder.model.__file__).resolve().parent / "default"
+    total = 0
+    for name in ("base", "exunit", "phoenix", "nerves"):
+        manifest = validate_model_dir(root / name)
+        assert manifest.adapter == (None if name == "base" else name)
+        assert manifest.quantization.startswith("int8")
+        assert manifest.prompt_format == "fim-psm"
+        assert manifest.special_tokens["fim_middle"] == "<fim_middle>"
+        total += sum(p.stat().st_size for p in (root / name).rglob("*") if p.is_file())
+    assert total <= 40 * 1024 * 1024

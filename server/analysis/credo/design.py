@@ -102,6 +102,7 @@ class AliasUsage(CredoCheck):
         "excluded_lastnames": sorted(_EXCLUDED_LASTNAMES),
         "if_nested_deeper_than": 0,
         "if_called_more_often_than": 0,
+        "if_referenced": False,
         "only": None,
     }
     summary = "Nested modules could be aliased at the top of the invoking module."

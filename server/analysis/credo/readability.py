@@ -521,7 +521,10 @@ class ModuleDoc(CredoCheck):
     name = "Credo.Check.Readability.ModuleDoc"
     category = "readability"
     base_priority = "normal"
-    default_params = {"ignore_names": [_MODULEDOC_IGNORE.pattern]}
+    default_params = {
+        "ignore_names": [_MODULEDOC_IGNORE.pattern],
+        "ignore_modules_using": ["Credo.Check", "Ecto.Schema", "Phoenix.LiveView", r"\.Web$"],
+    }
     summary = "Modules should have a @moduledoc tag."
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
@@ -536,6 +539,8 @@ class ModuleDoc(CredoCheck):
             if name is None or any(p.search(name) for p in patterns):
                 continue
             body = body_nodes(src, call)
+            if _uses_ignored(src, body, ctx.params.get("ignore_modules_using") or []):
+                continue
             has_doc = any(
                 n.type == "unary_operator" and src.node_text(n).startswith("@moduledoc") for n in body
             )
@@ -544,6 +549,20 @@ class ModuleDoc(CredoCheck):
             )
             if not has_doc and not is_exception and body:
                 yield ctx.issue("Modules should have a @moduledoc tag.", src.line_of(call), trigger=name)
+
+
+def _uses_ignored(src: SourceFile, body: list[Node], ignored: list) -> bool:
+    """Whether the module body `use`s one of the ignored modules (names or regexes)."""
+    for node in body:
+        if node.type != "call" or local_call_name(src, node) != "use":
+            continue
+        args = call_args(node)
+        used = src.node_text(args[0]) if args else ""
+        for pattern in ignored:
+            text = pattern if isinstance(pattern, str) else getattr(pattern, "pattern", "")
+            if used == text or (text.startswith(("\\", "^")) or "$" in text) and re.search(text, used):
+                return True
+    return False
 
 
 @register

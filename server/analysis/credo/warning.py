@@ -484,7 +484,7 @@ class WrongTestFilename(CredoCheck):
     name = "Credo.Check.Warning.WrongTestFilename"
     category = "warning"
     base_priority = "high"
-    default_params = {"included": ["test/"], "excluded": ["test/**/*_test.exs", "apps/**/test/**/*_test.exs"]}
+    default_params = {"files": {"included": ["test/"], "excluded": ["test/**/*_test.exs", "apps/**/test/**/*_test.exs"]}}
     summary = "Test files must end with _test.exs."
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:

@@ -23,10 +23,73 @@ def call_target(call: Node) -> Node | None:
     return call.child_by_field_name("target")
 
 
+def _call_names(src: SourceFile) -> dict[int, tuple[str | None, tuple[str, str] | None]]:
+    """Local name and remote (module, function) of every call of a file, computed once per file.
+
+    Checks ask these questions of the same call nodes many times over; answering from one
+    table keeps a full run over a large project fast.
+    """
+    table = getattr(src, "_call_name_table", None)
+    if table is not None:
+        return table
+    table = {}
+    data = src.data
+    for call in src.calls:
+        target = call.child_by_field_name("target")
+        local = remote = None
+        if target is not None:
+            if target.type == "identifier":
+                local = data[target.start_byte : target.end_byte].decode("utf-8", "replace")
+            elif target.type == "dot":
+                left = target.child_by_field_name("left")
+                right = target.child_by_field_name("right")
+                if left is not None and right is not None and right.type == "identifier":
+                    remote = (
+                        data[left.start_byte : left.end_byte].decode("utf-8", "replace"),
+                        data[right.start_byte : right.end_byte].decode("utf-8", "replace"),
+                    )
+        table[call.id] = (local, remote)
+    src._call_name_table = table  # type: ignore[attr-defined]
+    return table
+
+
+def calls_named(src: SourceFile, *names: str) -> list[Node]:
+    """Local calls with one of the given names (`if`, `def`, ...), in source order, from a per-file index."""
+    index = getattr(src, "_calls_by_name", None)
+    if index is None:
+        index = {}
+        table = _call_names(src)
+        for call in src.calls:
+            local = table[call.id][0]
+            if local is not None:
+                index.setdefault(local, []).append(call)
+        src._calls_by_name = index  # type: ignore[attr-defined]
+    if len(names) == 1:
+        return index.get(names[0], [])
+    return sorted((c for n in names for c in index.get(n, [])), key=lambda c: c.start_byte)
+
+
+def remote_calls_to(src: SourceFile, module: str) -> list[Node]:
+    """Remote calls into one module (`Enum`, `:erlang`), in source order, from a per-file index."""
+    index = getattr(src, "_calls_by_module", None)
+    if index is None:
+        index = {}
+        table = _call_names(src)
+        for call in src.calls:
+            remote = table[call.id][1]
+            if remote is not None:
+                index.setdefault(remote[0], []).append(call)
+        src._calls_by_module = index  # type: ignore[attr-defined]
+    return index.get(module, [])
+
+
 def local_call_name(src: SourceFile, call: Node) -> str | None:
     """Name of a local call (`foo(...)`, `if ... do`), or None for remote or anonymous calls."""
     if call.type != "call":
         return None
+    entry = _call_names(src).get(call.id)
+    if entry is not None:
+        return entry[0]
     target = call_target(call)
     if target is not None and target.type == "identifier":
         return src.node_text(target)
@@ -40,6 +103,9 @@ def remote_call(src: SourceFile, call: Node) -> tuple[str, str] | None:
     """
     if call.type != "call":
         return None
+    entry = _call_names(src).get(call.id)
+    if entry is not None:
+        return entry[1]
     target = call_target(call)
     if target is None or target.type != "dot":
         return None

@@ -91,10 +91,11 @@ class ScopeIndex:
 
     @staticmethod
     def _def_count(src: SourceFile, defmodule: object) -> int:
+        lo, hi = defmodule.start_byte, defmodule.end_byte  # type: ignore[attr-defined]
         return sum(
             1
-            for n in src.nodes_of_type("call", node=defmodule)  # type: ignore[arg-type]
-            if local_call_name(src, n) in {"def", "defp", "defmacro"}
+            for n in src.calls
+            if lo <= n.start_byte and n.end_byte <= hi and local_call_name(src, n) in {"def", "defp", "defmacro"}
         )
 
     def scope_at(self, line_no: int) -> _Scope | None:

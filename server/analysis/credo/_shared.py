@@ -9,6 +9,7 @@ from tree_sitter import Node
 from ..ast import (
     ancestors,
     call_args,
+    calls_named,
     def_head,
     do_block,
     keyword_pairs,
@@ -23,10 +24,8 @@ NEST_OPS = frozenset({"if", "unless", "case", "cond"})
 
 def defs(src: SourceFile, kinds: frozenset[str]) -> Iterator[tuple[Node, str]]:
     """(call node, kind) for every definition call of the given kinds, in source order."""
-    for call in src.calls:
-        kind = local_call_name(src, call)
-        if kind in kinds:
-            yield call, kind
+    for call in calls_named(src, *kinds):
+        yield call, local_call_name(src, call)  # type: ignore[misc]
 
 
 def def_name(src: SourceFile, def_call: Node) -> str | None:

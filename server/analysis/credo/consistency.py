@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..ast import ancestors, call_args, def_head, local_call_name, module_name, operator
+from ..ast import ancestors, call_args, calls_named, def_head, local_call_name, module_name, operator
 from ..checks import CheckContext, CredoCheck, register
 from ..issues import Issue
 from ._shared import defs
@@ -222,8 +222,8 @@ class ExceptionNames(_ConsistencyCheck):
 
     def collect(self, ctx: CheckContext) -> Iterator[_Occurrence]:
         src = ctx.src
-        for call in src.calls:
-            if local_call_name(src, call) != "defexception" or call.parent is None or call.parent.type != "do_block":
+        for call in calls_named(src, "defexception"):
+            if call.parent is None or call.parent.type != "do_block":
                 continue
             mod = call.parent
             while mod is not None and not (mod.type == "call" and local_call_name(src, mod) == "defmodule"):

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from ..ast import ancestors, local_call_name, operator, remote_call
+from ..ast import ancestors, calls_named, local_call_name, operator, remote_call
 from ..checks import CheckContext, CredoCheck, register
 from ..issues import Issue
 from ..source import SourceFile
@@ -154,9 +154,7 @@ def _inside_quote_or_alias(src: SourceFile, node: Node) -> bool:
 
 def _aliased_lastnames(src: SourceFile) -> dict[str, str]:
     out: dict[str, str] = {}
-    for call in src.calls:
-        if local_call_name(src, call) != "alias":
-            continue
+    for call in calls_named(src, "alias"):
         text = src.node_text(call)
         m = re.match(r"alias\s+([A-Z][\w.]*)(?:\s*,\s*as:\s*([A-Z]\w*))?", text)
         if m:

@@ -8,7 +8,16 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from ..ast import call_args, def_head, do_block, local_call_name, module_name, operator, strip_parens
+from ..ast import (
+    call_args,
+    calls_named,
+    def_head,
+    do_block,
+    local_call_name,
+    module_name,
+    operator,
+    strip_parens,
+)
 from ..checks import CheckContext, CredoCheck, register
 from ..issues import Issue
 from ..source import SourceFile
@@ -160,9 +169,7 @@ class ModuleNames(CredoCheck):
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
-        for call in src.calls:
-            if local_call_name(src, call) != "defmodule":
-                continue
+        for call in calls_named(src, "defmodule"):
             name = module_name(src, call)
             if name is None or name in ctx.params.get("ignore", []):
                 continue
@@ -368,8 +375,8 @@ class WithSingleClause(CredoCheck):
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
-        for call in src.calls:
-            if local_call_name(src, call) != "with" or keyword_block(src, call, "else") is None:
+        for call in calls_named(src, "with"):
+            if keyword_block(src, call, "else") is None:
                 continue
             clauses = [a for a in call_args(call) if a.type != "keywords"]
             arrows = [c for c in clauses if c.type == "binary_operator" and operator(src, c) == "<-"]
@@ -532,9 +539,7 @@ class ModuleDoc(CredoCheck):
         if src.filename.endswith(".exs"):
             return
         patterns = [re.compile(p) if isinstance(p, str) else p.compile() for p in ctx.params.get("ignore_names", [])]
-        for call in src.calls:
-            if local_call_name(src, call) != "defmodule":
-                continue
+        for call in calls_named(src, "defmodule"):
             name = module_name(src, call)
             if name is None or any(p.search(name) for p in patterns):
                 continue

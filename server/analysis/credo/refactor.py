@@ -7,7 +7,16 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from ..ast import ancestors, call_args, keyword_pairs, local_call_name, operator, remote_call, strip_parens
+from ..ast import (
+    ancestors,
+    call_args,
+    calls_named,
+    keyword_pairs,
+    local_call_name,
+    operator,
+    remote_call,
+    strip_parens,
+)
 from ..checks import CheckContext, CredoCheck, register
 from ..issues import Issue
 from ._shared import (
@@ -190,9 +199,7 @@ class CondStatements(CredoCheck):
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
-        for call in src.calls:
-            if local_call_name(src, call) != "cond":
-                continue
+        for call in calls_named(src, "cond"):
             clauses = stab_clauses(src, call)
             if not clauses or len(clauses) > 2:
                 continue
@@ -224,9 +231,7 @@ class WithClauses(CredoCheck):
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
-        for call in src.calls:
-            if local_call_name(src, call) != "with":
-                continue
+        for call in calls_named(src, "with"):
             clauses = _with_clauses(src, call)
             if not clauses or not any(_is_arrow(src, c) for c in clauses):
                 continue
@@ -282,8 +287,8 @@ class UnlessWithElse(CredoCheck):
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
-        for call in src.calls:
-            if local_call_name(src, call) == "unless" and keyword_block(src, call, "else") is not None:
+        for call in calls_named(src, "unless"):
+            if keyword_block(src, call, "else") is not None:
                 yield ctx.issue("Avoid `unless` with `else` blocks; use `if` and swap the branches.",
                                 src.line_of(call), trigger="unless", column=src.column_of(call))
 
@@ -299,9 +304,7 @@ class NegatedConditionsInUnless(CredoCheck):
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
-        for call in src.calls:
-            if local_call_name(src, call) != "unless":
-                continue
+        for call in calls_named(src, "unless"):
             cond = condition(call)
             if cond is not None and is_negation(src, strip_parens(cond)):
                 op = operator(src, strip_parens(cond))
@@ -320,8 +323,8 @@ class NegatedConditionsWithElse(CredoCheck):
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
-        for call in src.calls:
-            if local_call_name(src, call) != "if" or keyword_block(src, call, "else") is None:
+        for call in calls_named(src, "if"):
+            if keyword_block(src, call, "else") is None:
                 continue
             cond = condition(call)
             if cond is not None and is_negation(src, strip_parens(cond)):
@@ -341,9 +344,7 @@ class MatchInCondition(CredoCheck):
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
-        for call in src.calls:
-            if local_call_name(src, call) not in ("if", "unless"):
-                continue
+        for call in calls_named(src, "if", "unless"):
             cond = condition(call)
             if cond is None:
                 continue
@@ -444,8 +445,8 @@ class LongQuoteBlocks(CredoCheck):
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
         max_lines = int(ctx.params["max_line_count"])
-        for call in src.calls:
-            if local_call_name(src, call) != "quote" or not body_nodes(src, call):
+        for call in calls_named(src, "quote"):
+            if not body_nodes(src, call):
                 continue
             first, last = call.start_point[0] + 1, call.end_point[0] + 1
             lines = [src.line(n) for n in range(first, last + 1)]
@@ -468,8 +469,8 @@ class RedundantWithClauseResult(CredoCheck):
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
-        for call in src.calls:
-            if local_call_name(src, call) != "with" or keyword_block(src, call, "else") is not None:
+        for call in calls_named(src, "with"):
+            if keyword_block(src, call, "else") is not None:
                 continue
             clauses = _with_clauses(src, call)
             body = body_nodes(src, call)

@@ -7,7 +7,17 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from ..ast import ancestors, call_args, keyword_pairs, local_call_name, operator, remote_call, strip_parens
+from ..ast import (
+    ancestors,
+    call_args,
+    calls_named,
+    keyword_pairs,
+    local_call_name,
+    operator,
+    remote_call,
+    remote_calls_to,
+    strip_parens,
+)
 from ..checks import CheckContext, CredoCheck, register
 from ..issues import Issue
 from ._shared import defs, in_attribute
@@ -21,9 +31,8 @@ def _call_label(src, call: Node) -> str:  # noqa: ANN001
 
 
 def _remote_calls(src, module: str, functions: frozenset[str] | None = None) -> Iterator[Node]:  # noqa: ANN001
-    for call in src.calls:
-        rc = remote_call(src, call)
-        if rc and rc[0] == module and (functions is None or rc[1] in functions):
+    for call in remote_calls_to(src, module):
+        if functions is None or remote_call(src, call)[1] in functions:  # type: ignore[index]
             yield call
 
 
@@ -137,9 +146,7 @@ class RaiseInsideRescue(CredoCheck):
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
-        for call in src.calls:
-            if local_call_name(src, call) != "raise":
-                continue
+        for call in calls_named(src, "raise"):
             for anc in ancestors(call):
                 if anc.type == "rescue_block":
                     yield ctx.issue("Use `reraise` inside a rescue block to preserve the original stacktrace.",
@@ -281,9 +288,7 @@ class StructFieldAmount(CredoCheck):
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
         limit = int(ctx.params["max_fields"])
-        for call in src.calls:
-            if local_call_name(src, call) != "defstruct":
-                continue
+        for call in calls_named(src, "defstruct"):
             args = call_args(call)
             if len(args) != 1:
                 continue

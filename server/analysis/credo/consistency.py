@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from tree_sitter import Node
+
 from ..ast import ancestors, call_args, calls_named, def_head, local_call_name, module_name, operator
 from ..checks import CheckContext, CredoCheck, register
 from ..issues import Issue
@@ -25,6 +27,7 @@ class _Occurrence:
     line: int
     trigger: str | None = None
     column: int | None = None
+    node: Node | None = None  # when set, line and column are read from it only if reported
 
 
 class _ConsistencyCheck(CredoCheck):
@@ -58,8 +61,11 @@ class _ConsistencyCheck(CredoCheck):
                                                                       if o.style == s)))
         for o in occurrences:
             if o.style != expected:
-                yield o.ctx.issue(self.messages.get(expected, f"Inconsistent style: expected {expected}."), o.line,
-                                  trigger=o.trigger, column=o.column)
+                line, column = o.line, o.column
+                if o.node is not None:
+                    line, column = o.ctx.src.line_of(o.node), o.ctx.src.column_of(o.node)
+                yield o.ctx.issue(self.messages.get(expected, f"Inconsistent style: expected {expected}."), line,
+                                  trigger=o.trigger, column=column)
 
 
 @register
@@ -171,6 +177,7 @@ class SpaceInParentheses(_ConsistencyCheck):
 # `::` is left out: bitstring modifiers (`size::8`) are written without spaces by convention.
 _SPACED_OPERATORS = frozenset({"=", "==", "!=", "===", "!==", "<", ">", "<=", ">=", "&&", "||", "<>", "++", "--",
                                "|>", "<-", "->", "=~", "*", "+", "-"})
+_SPACED_OPERATOR_BYTES = frozenset(op.encode() for op in _SPACED_OPERATORS)
 
 
 @register
@@ -186,30 +193,29 @@ class SpaceAroundOperators(_ConsistencyCheck):
     def collect(self, ctx: CheckContext) -> Iterator[_Occurrence]:
         src = ctx.src
         data = src.data
+        spaced_ops = _SPACED_OPERATOR_BYTES
         for node in src.by_type("binary_operator"):
             op_node = node.child_by_field_name("operator")
             if op_node is None:
                 continue
-            op = src.node_text(op_node)
-            if op not in _SPACED_OPERATORS or op in ("and", "or", "in", "when"):
+            start, end = op_node.start_byte, op_node.end_byte
+            op = data[start:end]
+            if op not in spaced_ops:
                 continue
-            if op_node.start_point[0] != op_node.end_point[0]:
-                continue
-            before = data[op_node.start_byte - 1 : op_node.start_byte]
-            after = data[op_node.end_byte : op_node.end_byte + 1]
-            if before in (b"\n",) or after in (b"\n", b"\r"):
+            before = data[start - 1 : start]
+            after = data[end : end + 1]
+            if before == b"\n" or after in (b"\n", b"\r"):
                 continue
             spaced_before = before in (b" ", b"\t")
             spaced_after = after in (b" ", b"\t")
-            if op in ("-", "+", "*") and not spaced_before and not spaced_after:
+            if spaced_before != spaced_after:
+                continue
+            if not spaced_before and op in (b"-", b"+", b"*"):
                 # `size(n)-binary` modifiers and `a-1` inside ranges are idiomatic; count only plain arithmetic
                 if any(a.type == "binary_operator" and operator(src, a) in ("..", "::", "//") for a in ancestors(node)):
                     continue
-            style = "with_space" if (spaced_before and spaced_after) else (
-                "without_space" if not spaced_before and not spaced_after else "mixed")
-            if style == "mixed":
-                continue
-            yield _Occurrence(ctx, style, src.line_of(op_node), trigger=op, column=src.column_of(op_node))
+            style = "with_space" if spaced_before else "without_space"
+            yield _Occurrence(ctx, style, 0, trigger=op.decode(), node=op_node)
 
 
 @register

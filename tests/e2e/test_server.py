@@ -109,7 +109,7 @@ async def test_open_save_fix_hover(harness: Harness) -> None:
     # apply the edit as an editor would, then save: the issue is gone
     fixed = SAMPLE.replace("100000", "100_000")
     harness.client.text_document_did_change(lsp.DidChangeTextDocumentParams(
-        text_document=lsp.VersionedTextDocumentIdentifier(uri, 4),
+        text_document=lsp.VersionedTextDocumentIdentifier(version=4, uri=uri),
         content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=fixed)],
     ))
     harness.client.text_document_did_save(lsp.DidSaveTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri)))

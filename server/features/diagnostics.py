@@ -11,7 +11,9 @@ from lsprotocol import types as lsp
 from ..analysis.issues import Finding, Issue
 from ..analysis.runner import AnalysisResult, FileProblem
 
-DOCS_DIR = Path(__file__).resolve().parents[2] / "docs" / "checks"
+# In a checkout the pages are docs/checks/; an installed package carries them as elixir_coder/checks_docs/.
+_HERE = Path(__file__).resolve().parents[2]
+DOCS_DIR = next((p for p in (_HERE / "docs" / "checks", _HERE / "checks_docs") if p.is_dir()), _HERE / "docs" / "checks")
 
 
 def check_page_url(source: str, name: str, base_url: str | None = None) -> str | None:

@@ -62,5 +62,5 @@ def build_prompt(
     suf, suf_kept = _keep_first_lines(tok, suffix, suffix_budget)
     pre, pre_kept = _keep_last_lines(tok, prefix, budget - len(suf) - 3)
     s = tok.special
-    tokens = [s["fim_prefix"], *pre, s["fim_suffix"], *suf, s["fim_middle"]]  # type: ignore[list-item]
+    tokens = [str(s["fim_prefix"]), *pre, str(s["fim_suffix"]), *suf, str(s["fim_middle"])]
     return Prompt(tokens, pre_kept, suf_kept)

@@ -156,7 +156,7 @@ class Registry:
     def list(self) -> list[VersionInfo]:
         """Registered versions, sorted by name."""
         current = self.current_version()
-        out = []
+        out: list[VersionInfo] = []
         if not self.versions_dir.is_dir():
             return out
         for vdir in sorted(p for p in self.versions_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):

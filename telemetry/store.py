@@ -32,7 +32,7 @@ migrations = Migrations("elixir_coder.feedback")
 @migrations()
 def m001_events(db: sqlite_utils.Database) -> None:
     """The first schema: one row per event."""
-    db["events"].create(
+    db.table("events").create(
         {
             "id": int,
             "ts": float,
@@ -50,16 +50,16 @@ def m001_events(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["events"].create_index(["request_id"])
-    db["events"].create_index(["kind", "ts"])
+    db.table("events").create_index(["request_id"])
+    db.table("events").create_index(["kind", "ts"])
 
 
 @migrations()
 def m002_latency_and_detail(db: sqlite_utils.Database) -> None:
     """Request latency and a JSON detail column (check names, chosen answers, ratings)."""
-    db["events"].add_column("latency_ms", float)
-    db["events"].add_column("detail", str)
-    db["events"].create_index(["ts"])
+    db.table("events").add_column("latency_ms", float)
+    db.table("events").add_column("detail", str)
+    db.table("events").create_index(["ts"])
 
 
 class StoreError(RuntimeError):
@@ -152,7 +152,7 @@ class FeedbackStore:
         try:
             with self.db.conn:
                 self.db.conn.execute("BEGIN IMMEDIATE")
-                self.db["events"].insert_all(rows)
+                self.db.table("events").insert_all(rows)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write feedback to {self.path}: {exc}") from exc
         return len(rows)
@@ -161,21 +161,22 @@ class FeedbackStore:
 
     def events(self, kind: str | None = None, since: float | None = None) -> Iterator[dict[str, Any]]:
         """Rows in time order, optionally of one kind and after a time."""
-        where, args = [], []
+        where: list[str] = []
+        args: list[object] = []
         if kind is not None:
             where.append("kind = ?")
             args.append(kind)
         if since is not None:
             where.append("ts >= ?")
             args.append(since)
-        for row in self.db["events"].rows_where(" and ".join(where) or None, args, order_by="ts, id"):
+        for row in self.db.table("events").rows_where(" and ".join(where) or None, args, order_by="ts, id"):
             if row.get("detail"):
                 row["detail"] = json.loads(row["detail"])
             yield row
 
     def count(self) -> int:
         """Number of stored events."""
-        return self.db["events"].count
+        return self.db.table("events").count
 
     # --- retention ----------------------------------------------------------------------------
 

@@ -108,11 +108,11 @@ def parse_credo_config(text: str, filename: str = ".credo.exs", name: str = "def
     files = keyword_get(chosen, "files")
     if files is not None:
         inc = keyword_get(files, "included")
-        exc = keyword_get(files, "excluded")
+        excl = keyword_get(files, "excluded")
         if isinstance(inc, list):
             config.included = [p for p in inc if isinstance(p, str | Regex)]
-        if isinstance(exc, list):
-            config.excluded = [p for p in exc if isinstance(p, str | Regex)]
+        if isinstance(excl, list):
+            config.excluded = [p for p in excl if isinstance(p, str | Regex)]
     checks = keyword_get(chosen, "checks")
     if isinstance(checks, list):
         _apply_check_list(config, checks, config.extra_enabled)

@@ -223,7 +223,7 @@ class ExceptionNames(_ConsistencyCheck):
     """Exception module names share one prefix or suffix (usually `Error`)."""
 
     name = "Credo.Check.Consistency.ExceptionNames"
-    default_params: dict = {}
+    default_params = {}
     summary = "Exception names should share a common prefix or suffix."
 
     def collect(self, ctx: CheckContext) -> Iterator[_Occurrence]:
@@ -231,7 +231,7 @@ class ExceptionNames(_ConsistencyCheck):
         for call in calls_named(src, "defexception"):
             if call.parent is None or call.parent.type != "do_block":
                 continue
-            mod = call.parent
+            mod: Node | None = call.parent
             while mod is not None and not (mod.type == "call" and local_call_name(src, mod) == "defmodule"):
                 mod = mod.parent
             if mod is None:

@@ -241,7 +241,7 @@ def _large_number_issue(text: str, threshold: int) -> bool:
 def _formatted(text: str) -> str:
     head, dot, tail = text.partition(".")
     digits = head.replace("_", "")
-    parts = []
+    parts: list[str] = []
     while len(digits) > 3:
         parts.insert(0, digits[-3:])
         digits = digits[:-3]

@@ -383,7 +383,8 @@ def _unused(module: str, excluded: frozenset[str] = frozenset(), only: frozenset
     def wrap(cls: type[_UnusedOperation]) -> type[_UnusedOperation]:
         cls.module, cls.excluded, cls.only = module, excluded, only
         cls.summary = f"The result of a pure {module} function should be used."
-        return register(cls)
+        register(cls)
+        return cls
 
     return wrap
 

@@ -187,8 +187,9 @@ def arg_names(src: SourceFile, node: Node) -> list[str]:
                 and arguments_node(target) is None
             ):
                 return ["conn.params"]
-            if call_target(target) is not None and call_target(target).type == "identifier":
-                return [src.node_text(call_target(target))]
+            tgt = call_target(target)
+            if tgt is not None and tgt.type == "identifier":
+                return [src.node_text(tgt)]
         if target.type == "identifier":
             return [src.node_text(target)]
         return arg_names(src, target)
@@ -255,8 +256,9 @@ def pipe_source_names(src: SourceFile, node: Node) -> list[str]:
         if _op(src, node) == "@":
             if operand.type == "identifier":
                 return [src.node_text(operand)]
-            if operand.type == "call" and call_target(operand) is not None:
-                return [src.node_text(call_target(operand))]
+            op_target = call_target(operand) if operand.type == "call" else None
+            if op_target is not None:
+                return [src.node_text(op_target)]
             return []
         if operand.type == "integer":
             return []

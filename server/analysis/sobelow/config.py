@@ -272,7 +272,7 @@ def _has_config_key(src: SourceFile, key: str) -> bool:
 def config_dir_files(root: Path, ignored_files: set[Path]) -> list[tuple[str, SourceFile]]:
     """The `config/*.exs` files Sobelow reads (not dev/test ones, not ignored), parsed."""
     cdir = root / "config"
-    out = []
+    out: list = []
     if not cdir.is_dir():
         return out
     for path in sorted(cdir.iterdir()):

@@ -8,6 +8,7 @@ named migrations.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sqlite3
@@ -106,17 +107,15 @@ class FeedbackStore:
         self._hasher = PathHasher(self.path.parent / "feedback.salt")
 
     def _migrate(self) -> None:
-        # Two processes starting together must not both apply a migration: take the write
-        # lock first, then look at what is pending.
-        for attempt in range(50):
+        # Several editor windows may open the database at the same moment: an exclusive file lock
+        # beside it makes exactly one of them apply pending migrations while the others wait.
+        lock_path = self.path.with_name(self.path.name + ".migrate.lock")
+        with open(lock_path, "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 migrations.apply(self.db)
-                return
-            except sqlite3.OperationalError as exc:
-                if "already exists" in str(exc) or "duplicate column" in str(exc) or "locked" in str(exc):
-                    time.sleep(0.05 * (attempt + 1))
-                    continue
-                raise
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     # --- writing ------------------------------------------------------------------------------
 

@@ -1,306 +1,353 @@
-"""The language server: pygls wiring of diagnostics, quick fixes and hover onto the analyzer.
+"""The language server: pygls wiring of diagnostics, quick fixes, hover and settings onto the analyzer.
 
-Handlers are thin: they fetch the document, call pure functions (analysis runner,
-`features.diagnostics`, `fixes`) and publish. Any unexpected error in a handler is logged
-and reported to the client; the server carries on.
+Handlers are thin: they read the document, hand the work to pure functions (`documents`,
+`features.*`, `fixes`) and publish. Analysis runs on one worker thread so the server keeps
+answering while a large file is checked; a result is published only if no newer analysis of
+the same document started meanwhile. Unexpected errors are logged and reported to the
+client as log messages; the server carries on.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import os
 import sys
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial, wraps
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from typing import Any, TypeVar
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 
-from .analysis.issues import Issue
-from .analysis.runner import AnalysisOptions, AnalysisResult, analyze_sources
-from .analysis.source import SourceDecodeError, SourceFile
-from .features.diagnostics import DOCS_DIR, Debouncer, to_diagnostics
-from .fixes import TITLES, fixes_for
+from .analysis.runner import AnalysisResult
+from .documents import ExternalCache, Outcome, analyse_document, default_external_runner, uri_to_path
+from .features.code_actions import code_actions
+from .features.diagnostics import Debouncer, client_diagnostics
+from .features.hover import hover_for
 from .settings import Settings, parse_settings
 
 log = logging.getLogger("elixir_coder.server")
 
-ELIXIR_LANGUAGES = ("elixir", "eex", "heex")
+SERVER_NAME = "elixir-coder"
+SERVER_VERSION = "0.1.0"
+CONFIG_SECTION = "elixirCoder"
+
+T = TypeVar("T")
 
 
-def uri_to_path(uri: str) -> Path | None:
-    """Filesystem path of a file:// URI (None for other schemes)."""
-    parsed = urlparse(uri)
-    if parsed.scheme != "file":
-        return None
-    return Path(unquote(parsed.path))
+@dataclass
+class Analysed:
+    """The last published analysis of one document."""
+
+    version: int | None
+    text: str
+    result: AnalysisResult | None
+    name: str
+    diagnostics: list[lsp.Diagnostic] = field(default_factory=list)
 
 
-def project_root_for(path: Path | None, workspace_root: Path | None) -> Path:
-    """Nearest directory holding mix.exs above the file, else the workspace root, else the file's folder."""
-    if path is not None:
-        for candidate in path.parents:
-            if (candidate / "mix.exs").is_file():
-                return candidate
-    if workspace_root is not None:
-        return workspace_root
-    return path.parent if path is not None else Path.cwd()
+class _Rejected:
+    """Stands in for a request whose params could not be read; it has been answered with an error."""
+
+    jsonrpc = "2.0"
 
 
-def display_name(path: Path | None, root: Path, uri: str) -> str:
-    """The file name as analysis results carry it: relative to the project root when possible."""
-    if path is None:
-        return uri
-    try:
-        return os.path.relpath(path, root)
-    except ValueError:
-        return str(path)
+class ElixirCoderProtocol(LanguageServerProtocol):
+    """pygls' protocol, answering requests with malformed params with InvalidParams instead of silence."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        """Deserialize; a request that fails gets an InvalidParams error response right away."""
+        try:
+            return super().structure_message(data)
+        except JsonRpcException:
+            if not (isinstance(data, dict) and "jsonrpc" in data and "id" in data and "method" in data):
+                raise
+            method = data.get("method")
+            message = f"invalid params for {method!r}; request ignored"
+            log.warning(message)
+            self._send_response(data["id"], None, JsonRpcInvalidParams(message).to_response_error())
+            return _Rejected()
+
+    def handle_message(self, message: Any) -> None:
+        """Dispatch, skipping requests already rejected."""
+        if isinstance(message, _Rejected):
+            return
+        super().handle_message(message)
 
 
 class ElixirCoderServer(LanguageServer):
-    """The LanguageServer with ElixirCoder's state: settings, last results, debouncer."""
+    """The LanguageServer with ElixirCoder's state: settings, published analyses, debouncer, worker."""
 
     def __init__(self) -> None:
-        super().__init__("elixir-coder", "0.1.0", text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+        super().__init__(SERVER_NAME, SERVER_VERSION, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
+                         protocol_cls=ElixirCoderProtocol)
+        self.base_settings = Settings()  # from initializationOptions; configuration changes apply on top
         self.settings = Settings()
         self.workspace_root: Path | None = None
-        self.results: dict[str, tuple[int | None, AnalysisResult, str]] = {}
+        self.analysed: dict[str, Analysed] = {}
+        self.generations: dict[str, int] = {}
         self.debouncer = Debouncer()
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="elixir-coder-analysis")
+        self.external_cache = ExternalCache()
+        self.external = default_external_runner()
 
-    # --- pure-ish helpers used by the handlers ---------------------------------------------
+    # --- helpers the handlers share ---------------------------------------------------------
 
-    def options(self) -> AnalysisOptions:
-        """Analysis options from the settings."""
-        return AnalysisOptions(strict=self.settings.strict, enable=self.settings.enabled_checks,
-                               credo=self.settings.credo, sobelow=self.settings.sobelow)
-
-    def analyse(self, uri: str, text: str) -> tuple[AnalysisResult, str] | None:
-        """Analyse one document; None when it must be skipped (too large or binary), with a log line."""
-        path = uri_to_path(uri)
-        root = project_root_for(path, self.workspace_root)
-        name = display_name(path, root, uri)
-        size = len(text.encode("utf-8", errors="replace"))
-        if size > self.settings.max_file_bytes:
-            self.log_to_client(f"{name}: {size} bytes is over max_file_bytes ({self.settings.max_file_bytes}); "
-                               "not analysed", lsp.MessageType.Warning)
-            return None
-        if "\x00" in text:
-            self.log_to_client(f"{name}: binary content, not analysed", lsp.MessageType.Warning)
-            return None
-        result = None
-        if self.settings.analyzer in ("auto", "mix"):
-            result = self._external(root)
-        if result is None:
-            try:
-                src = SourceFile.from_bytes(text.encode("utf-8"), name)
-            except SourceDecodeError as exc:
-                self.log_to_client(str(exc), lsp.MessageType.Warning)
-                return None
-            result = analyze_sources([src], root, self.options())
-        disabled = set(self.settings.disabled_checks)
-        if disabled:
-            result.issues = [i for i in result.issues if not ({i.check, i.short_name} & disabled)]
-            result.findings = [f for f in result.findings if f.type_name not in disabled]
-        return result, name
-
-    def _external(self, root: Path) -> AnalysisResult | None:
+    @property
+    def encoding(self) -> str:
+        """The negotiated position encoding (`utf-16` unless the client chose otherwise)."""
         try:
-            from .analysis.external import run_external
-        except ImportError:
-            return None
-        return run_external(root, strict=bool(self.settings.strict))
+            enc = self.workspace.position_encoding
+        except Exception:  # noqa: BLE001 - before initialize there is no workspace
+            return "utf-16"
+        return str(getattr(enc, "value", enc) or "utf-16")
 
     def log_to_client(self, message: str, kind: lsp.MessageType = lsp.MessageType.Info) -> None:
-        """Log locally and as window/logMessage."""
-        log.info(message)
+        """Log locally and as window/logMessage (never raises)."""
+        log.log(logging.WARNING if kind <= lsp.MessageType.Warning else logging.INFO, message)
         try:
-            self.window_log_message(lsp.LogMessageParams(type=kind, message=message))
+            self.window_log_message(lsp.LogMessageParams(type=kind, message=f"{SERVER_NAME}: {message}"))
         except Exception:  # noqa: BLE001 - logging must never fail a request
             pass
 
-    def publish(self, uri: str) -> None:
-        """Analyse the current text of a document and publish its diagnostics with its version."""
-        doc = self.workspace.get_text_document(uri)
-        analysed = self.analyse(uri, doc.source)
-        if analysed is None:
-            self.results.pop(uri, None)
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """pygls' error hook: a log message for the client instead of a pop-up per malformed message."""
+        self.log_to_client(f"{type(error).__name__}: {error}", lsp.MessageType.Error)
+
+    def document(self, uri: str) -> tuple[str, int | None] | None:
+        """(text, version) of an open document; None when it is not open."""
+        doc = self.workspace.text_documents.get(uri)
+        if doc is None:
+            return None
+        return doc.source, doc.version
+
+    async def in_worker(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a blocking function on the analysis thread."""
+        return await asyncio.get_running_loop().run_in_executor(self.worker, partial(fn, *args, **kwargs))
+
+    async def refresh(self, uri: str, allow_external: bool = False) -> None:
+        """Analyse an open document's current text and publish its diagnostics with its version."""
+        current = self.document(uri)
+        if current is None:
+            return
+        text, version = current
+        generation = self.generations.get(uri, 0) + 1
+        self.generations[uri] = generation
+        outcome: Outcome = await self.in_worker(
+            analyse_document, uri, text, self.settings, self.workspace_root,
+            allow_external=allow_external, external=self.external, external_cache=self.external_cache,
+        )
+        if self.generations.get(uri) != generation or uri not in self.workspace.text_documents:
+            return  # a newer analysis (or a close) overtook this one
+        for line in outcome.logs:
+            self.log_to_client(line, lsp.MessageType.Info)
+        if outcome.result is None:
+            self.log_to_client(outcome.skipped or f"{outcome.name}: not analysed", lsp.MessageType.Warning)
             diagnostics: list[lsp.Diagnostic] = []
         else:
-            result, name = analysed
-            self.results[uri] = (doc.version, result, name)
-            diagnostics = to_diagnostics(result, name, doc.source, self.settings.docs_base_url)
+            diagnostics = client_diagnostics(outcome.result, outcome.name, text, self.settings.docs_base_url,
+                                             self.encoding)
+        self.analysed[uri] = Analysed(version, text, outcome.result, outcome.name, diagnostics)
         self.text_document_publish_diagnostics(
-            lsp.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=diagnostics)
+            lsp.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics)
         )
 
+    async def current_analysis(self, uri: str) -> Analysed | None:
+        """An analysis of the document's current text: the published one, or a fresh built-in run if stale."""
+        current = self.document(uri)
+        if current is None:
+            return None
+        text, version = current
+        cached = self.analysed.get(uri)
+        if cached is not None and cached.text == text:
+            return cached
+        outcome = await self.in_worker(analyse_document, uri, text, self.settings, self.workspace_root,
+                                       allow_external=False)
+        return Analysed(version, text, outcome.result, outcome.name)
 
-server = ElixirCoderServer()
+    def apply_settings(self, raw: Any, initial: bool = False) -> None:
+        """Parse settings (initializationOptions when `initial`, else on top of them) and log warnings."""
+        settings, warnings = parse_settings(raw, None if initial else self.base_settings)
+        if initial:
+            self.base_settings = settings
+        self.settings = settings
+        for warning in warnings:
+            self.log_to_client(warning, lsp.MessageType.Warning)
+        self.external_cache = ExternalCache()
 
 
-def _guarded(fn):  # noqa: ANN001, ANN202
-    """Log and swallow unexpected errors in notification handlers (requests get pygls' error reply)."""
+AsyncHandler = Callable[[ElixirCoderServer, Any], Awaitable[Any]]
 
-    def run(ls: ElixirCoderServer, params):  # noqa: ANN001, ANN202
+
+def guarded(fn: AsyncHandler) -> AsyncHandler:
+    """Log and swallow unexpected errors of a notification handler: the server never dies of one document."""
+
+    @wraps(fn)
+    async def run(ls: ElixirCoderServer, params: Any) -> Any:
         try:
-            return fn(ls, params)
-        except Exception as exc:  # noqa: BLE001 - the server never dies of one document
+            return await fn(ls, params)
+        except Exception as exc:  # noqa: BLE001 - the server outlives any handler failure
             log.exception("handler %s failed", fn.__name__)
-            ls.log_to_client(f"elixir-coder: {fn.__name__} failed: {exc}", lsp.MessageType.Error)
+            ls.log_to_client(f"{fn.__name__} failed: {type(exc).__name__}: {exc}", lsp.MessageType.Error)
             return None
 
-    run.__name__ = fn.__name__
     return run
 
 
-@server.feature(lsp.INITIALIZE)
-@_guarded
-def initialize(ls: ElixirCoderServer, params: lsp.InitializeParams) -> None:
-    settings, warnings = parse_settings(params.initialization_options)
-    ls.settings = settings
+# --- handlers ---------------------------------------------------------------------------------
+
+
+async def on_initialize(ls: ElixirCoderServer, params: lsp.InitializeParams) -> None:
+    """Read initializationOptions and the workspace root."""
+    ls.apply_settings(params.initialization_options, initial=True)
     if params.root_uri:
         ls.workspace_root = uri_to_path(params.root_uri)
     elif params.workspace_folders:
         ls.workspace_root = uri_to_path(params.workspace_folders[0].uri)
-    for w in warnings:
-        log.warning(w)
+    elif params.root_path:
+        ls.workspace_root = Path(params.root_path)
 
 
-@server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
-@_guarded
-def did_change_configuration(ls: ElixirCoderServer, params: lsp.DidChangeConfigurationParams) -> None:
-    ls.settings, warnings = parse_settings(params.settings, ls.settings)
-    for w in warnings:
-        ls.log_to_client(w, lsp.MessageType.Warning)
+def _supports_configuration(ls: ElixirCoderServer) -> bool:
+    workspace = ls.client_capabilities.workspace if ls.client_capabilities else None
+    return bool(workspace and workspace.configuration)
+
+
+async def pull_configuration(ls: ElixirCoderServer) -> Any:
+    """The client's `elixirCoder` section through workspace/configuration (None when unsupported or failing)."""
+    if not _supports_configuration(ls):
+        return None
+    try:
+        items = await asyncio.wait_for(ls.workspace_configuration_async(
+            lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section=CONFIG_SECTION)])), 5)
+    except Exception as exc:  # noqa: BLE001 - a client that fails this request keeps the current settings
+        ls.log_to_client(f"workspace/configuration failed: {exc}", lsp.MessageType.Warning)
+        return None
+    return items[0] if items else None
+
+
+async def on_initialized(ls: ElixirCoderServer, params: lsp.InitializedParams) -> None:
+    """Pull the configuration from clients that serve it."""
+    raw = await pull_configuration(ls)
+    if raw:
+        ls.apply_settings(raw)
+        await _refresh_all(ls)
+
+
+async def _refresh_all(ls: ElixirCoderServer) -> None:
     for uri in list(ls.workspace.text_documents):
-        ls.publish(uri)
+        await ls.refresh(uri, allow_external=True)
 
 
-@server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
-@_guarded
-def did_open(ls: ElixirCoderServer, params: lsp.DidOpenTextDocumentParams) -> None:
-    ls.publish(params.text_document.uri)
+async def on_change_configuration(ls: ElixirCoderServer, params: lsp.DidChangeConfigurationParams) -> None:
+    """New settings (pushed, or pulled when the notification carries none); re-analyse open documents."""
+    raw = params.settings
+    if not raw:
+        raw = await pull_configuration(ls)
+    ls.apply_settings(raw or {})
+    await _refresh_all(ls)
 
 
-@server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
-@_guarded
-def did_save(ls: ElixirCoderServer, params: lsp.DidSaveTextDocumentParams) -> None:
-    ls.publish(params.text_document.uri)
+async def on_open(ls: ElixirCoderServer, params: lsp.DidOpenTextDocumentParams) -> None:
+    """Diagnostics on open."""
+    await ls.refresh(params.text_document.uri, allow_external=True)
 
 
-@server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
-@_guarded
-def did_change(ls: ElixirCoderServer, params: lsp.DidChangeTextDocumentParams) -> None:
+async def on_save(ls: ElixirCoderServer, params: lsp.DidSaveTextDocumentParams) -> None:
+    """Diagnostics on save (a save makes the real tools' cached project results stale)."""
+    uri = params.text_document.uri
+    path = uri_to_path(uri)
+    if path is not None:
+        for root in (p for p in path.parents):
+            ls.external_cache.invalidate(root)
+    ls.debouncer.cancel(uri)
+    await ls.refresh(uri, allow_external=True)
+
+
+async def on_change(ls: ElixirCoderServer, params: lsp.DidChangeTextDocumentParams) -> None:
+    """Diagnostics while typing, debounced per document, when `diagnosticsOnChange` is on."""
     if not ls.settings.diagnostics_on_change:
         return
     uri = params.text_document.uri
-
-    async def run() -> None:
-        _guarded(lambda s, _p: s.publish(uri))(ls, None)
-
-    ls.debouncer.schedule(uri, ls.settings.debounce_ms / 1000, run)
+    ls.debouncer.schedule(uri, ls.settings.debounce_ms / 1000, lambda: guarded(_refresh_changed)(ls, uri))
 
 
-@server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
-@_guarded
-def did_close(ls: ElixirCoderServer, params: lsp.DidCloseTextDocumentParams) -> None:
-    ls.results.pop(params.text_document.uri, None)
-    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+async def _refresh_changed(ls: ElixirCoderServer, uri: str) -> None:
+    await ls.refresh(uri, allow_external=False)
 
 
-def _offset_to_position(text: str, offset: int) -> lsp.Position:
-    before = text[:offset]
-    line = before.count("\n")
-    col = len(before) - (before.rfind("\n") + 1)
-    # LSP columns count UTF-16 code units
-    col16 = len(before[before.rfind("\n") + 1 :].encode("utf-16-le")) // 2 if not before.isascii() else col
-    return lsp.Position(line, col16)
-
-
-def _issue_from_diagnostic(diag: lsp.Diagnostic, result: AnalysisResult) -> Issue | None:
-    data = diag.data if isinstance(diag.data, dict) else {}
-    check, line = data.get("check"), data.get("line")
-    for issue in result.issues:
-        if issue.check == check and issue.line_no == line and issue.column == data.get("column"):
-            return issue
-    return None
-
-
-@server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
-                lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
-def code_action(ls: ElixirCoderServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+async def on_close(ls: ElixirCoderServer, params: lsp.DidCloseTextDocumentParams) -> None:
+    """Forget the document and clear its diagnostics."""
     uri = params.text_document.uri
-    cached = ls.results.get(uri)
-    if cached is None:
+    ls.debouncer.cancel(uri)
+    ls.analysed.pop(uri, None)
+    ls.generations.pop(uri, None)
+    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+async def on_code_action(ls: ElixirCoderServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    """Quick fixes for the diagnostics the client sends."""
+    uri = params.text_document.uri
+    analysed = await ls.current_analysis(uri)
+    if analysed is None or analysed.result is None:
         return []
-    doc = ls.workspace.get_text_document(uri)
-    _version, result, _name = cached
-    actions = []
-    for diag in params.context.diagnostics:
-        if diag.source != "credo":
-            continue
-        issue = _issue_from_diagnostic(diag, result)
-        edits = fixes_for(doc.source, issue) if issue else None
-        if not edits or issue is None:
-            continue
-        text_edits = [
-            lsp.TextEdit(range=lsp.Range(_offset_to_position(doc.source, e.start),
-                                         _offset_to_position(doc.source, e.end)), new_text=e.new_text)
-            for e in edits
-        ]
-        actions.append(lsp.CodeAction(
-            title=f"{TITLES.get(issue.check, 'Fix')} ({issue.short_name})",
-            kind=lsp.CodeActionKind.QuickFix,
-            diagnostics=[diag],
-            is_preferred=True,
-            edit=lsp.WorkspaceEdit(document_changes=[lsp.TextDocumentEdit(
-                text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=doc.version),
-                edits=text_edits)]),
-        ))
-    return actions
+    return code_actions(uri, analysed.version, analysed.text, analysed.result, analysed.name,
+                        params.context.diagnostics, ls.encoding)
 
 
-def hover_text(check_source: str, code: str, message: str) -> str:
-    """Markdown for a diagnostic: the message and the check page's What/Why/How sections when present."""
-    page = DOCS_DIR / check_source / f"{code}.md"
-    body = f"**{code}** ({check_source})\n\n{message}"
-    try:
-        text = page.read_text(encoding="utf-8")
-    except OSError:
-        return body
-    sections = [s for s in text.split("\n## ") if s.lower().startswith(("what", "why", "how"))]
-    if sections:
-        body += "\n\n" + "\n\n".join("### " + s.strip() for s in sections)
-    return body
-
-
-@server.feature(lsp.TEXT_DOCUMENT_HOVER)
-def hover(ls: ElixirCoderServer, params: lsp.HoverParams) -> lsp.Hover | None:
-    cached = ls.results.get(params.text_document.uri)
-    if cached is None:
+def on_hover(ls: ElixirCoderServer, params: lsp.HoverParams) -> lsp.Hover | None:
+    """Explain the diagnostics under the cursor."""
+    analysed = ls.analysed.get(params.text_document.uri)
+    if analysed is None:
         return None
-    _v, result, name = cached
-    doc = ls.workspace.get_text_document(params.text_document.uri)
-    line = params.position.line
-    parts = []
-    for diag in to_diagnostics(result, name, doc.source, ls.settings.docs_base_url):
-        if diag.range.start.line <= line <= diag.range.end.line and diag.source in ("credo", "sobelow"):
-            parts.append(hover_text(diag.source, str(diag.code), diag.message))
-    if not parts:
-        return None
-    return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)))
+    return hover_for(analysed.diagnostics, params.position)
+
+
+def on_shutdown(ls: ElixirCoderServer, params: Any) -> None:
+    """Stop the analysis worker (queued work is dropped)."""
+    ls.worker.shutdown(wait=False, cancel_futures=True)
+
+
+def build_server() -> ElixirCoderServer:
+    """A fresh server with every feature registered."""
+    ls = ElixirCoderServer()
+    ls.feature(lsp.INITIALIZE)(guarded(on_initialize))
+    ls.feature(lsp.INITIALIZED)(guarded(on_initialized))
+    ls.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)(guarded(on_change_configuration))
+    ls.feature(lsp.TEXT_DOCUMENT_DID_OPEN)(guarded(on_open))
+    ls.feature(lsp.TEXT_DOCUMENT_DID_SAVE, lsp.SaveOptions(include_text=False))(guarded(on_save))
+    ls.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)(guarded(on_change))
+    ls.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)(guarded(on_close))
+    ls.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
+               lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))(on_code_action)
+    ls.feature(lsp.TEXT_DOCUMENT_HOVER)(on_hover)
+    ls.feature(lsp.SHUTDOWN)(on_shutdown)
+    return ls
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
 
 
 def run_stdio() -> None:
     """Serve over stdin/stdout."""
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr)
-    server.start_io()
+    _configure_logging()
+    build_server().start_io()
 
 
 def run_tcp(host: str, port: int) -> None:
-    """Serve over TCP."""
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr)
-    server.start_tcp(host, port)
+    """Serve over TCP on host:port."""
+    _configure_logging()
+    build_server().start_tcp(host, port)
 
 
 if __name__ == "__main__":
-    run_stdio()
+    if len(sys.argv) >= 3 and sys.argv[1] == "--tcp":
+        run_tcp("127.0.0.1", int(sys.argv[2]))
+    else:
+        run_stdio()

@@ -2,7 +2,8 @@
 
 An edit is (start offset, end offset, new text) over the document string. Every fixer
 returns None when it cannot fix this particular occurrence safely; the server then offers
-no action rather than a wrong one.
+no action rather than a wrong one. `FIXERS` maps Credo check names to fixers,
+`FINDING_FIXERS` Sobelow finding types to fixers of findings.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from tree_sitter import Node
 
 from .analysis.ast import call_args, local_call_name, operator, remote_call, strip_parens
 from .analysis.credo.readability import _formatted
-from .analysis.issues import Issue
+from .analysis.issues import Finding, Issue
 from .analysis.source import SourceFile
 
 
@@ -29,8 +30,11 @@ class Edit:
 
 
 Fixer = Callable[[str, Issue], list[Edit] | None]
+FindingFixer = Callable[[str, Finding], list[Edit] | None]
 FIXERS: dict[str, Fixer] = {}
 TITLES: dict[str, str] = {}
+FINDING_FIXERS: dict[str, FindingFixer] = {}
+FINDING_TITLES: dict[str, str] = {}
 
 
 def fixer(check: str, title: str) -> Callable[[Fixer], Fixer]:
@@ -286,13 +290,38 @@ def fix_empty_enum_check(text: str, issue: Issue) -> list[Edit] | None:
     return None
 
 
-@fixer("Warning.UnsafeToAtom", "Use the to_existing_atom variant")
-def fix_unsafe_to_atom(text: str, issue: Issue) -> list[Edit] | None:
-    start, line = _line(text, issue.line_no or 0)
-    m = re.search(r"\b(String|List)\.to_atom\b", line)
+def _to_existing_atom(text: str, line_no: int, module: str = "String|List") -> list[Edit] | None:
+    start, line = _line(text, line_no)
+    m = re.search(rf"\b({module})\.to_atom\b(?!\?)", line)
     if m is None:
         return None
     return [Edit(start + m.start(), start + m.end(), f"{m.group(1)}.to_existing_atom")]
+
+
+@fixer("Warning.UnsafeToAtom", "Use the to_existing_atom variant")
+def fix_unsafe_to_atom(text: str, issue: Issue) -> list[Edit] | None:
+    return _to_existing_atom(text, issue.line_no or 0)
+
+
+def finding_fixer(type_name: str, title: str) -> Callable[[FindingFixer], FindingFixer]:
+    """Register a fixer for a Sobelow finding type (e.g. `DOS.StringToAtom`)."""
+
+    def wrap(fn: FindingFixer) -> FindingFixer:
+        FINDING_FIXERS[type_name] = fn
+        FINDING_TITLES[type_name] = title
+        return fn
+
+    return wrap
+
+
+@finding_fixer("DOS.StringToAtom", "Use String.to_existing_atom")
+def fix_string_to_atom_finding(text: str, finding: Finding) -> list[Edit] | None:
+    return _to_existing_atom(text, finding.line, "String") if finding.line > 0 else None
+
+
+@finding_fixer("DOS.ListToAtom", "Use List.to_existing_atom")
+def fix_list_to_atom_finding(text: str, finding: Finding) -> list[Edit] | None:
+    return _to_existing_atom(text, finding.line, "List") if finding.line > 0 else None
 
 
 def _branches(doc: _Doc, call: Node) -> tuple[Node, list[Node], list[Node], Node] | None:
@@ -356,6 +385,26 @@ def fixes_for(text: str, issue: Issue) -> list[Edit] | None:
     if fn is None:
         return None
     try:
-        return fn(text, issue)
-    except (ValueError, IndexError, AttributeError):
+        return fn(text, issue) or None
+    except (ValueError, IndexError, AttributeError, TypeError):
         return None
+
+
+def fixes_for_finding(text: str, finding: Finding) -> list[Edit] | None:
+    """The edits that fix this Sobelow finding, or None when no safe fix exists."""
+    fn = FINDING_FIXERS.get(finding.type_name)
+    if fn is None:
+        return None
+    try:
+        return fn(text, finding) or None
+    except (ValueError, IndexError, AttributeError, TypeError):
+        return None
+
+
+def keeps_parsing(text: str, edits: list[Edit]) -> bool:
+    """Safety net: the edits introduce no syntax error (a file that did not parse must not get worse)."""
+    before = SourceFile("fix.ex", text)
+    after = SourceFile("fix.ex", apply_edits(text, edits))
+    if before.root is None or after.root is None:
+        return True
+    return not after.syntax_problems() or bool(before.syntax_problems())

@@ -1,15 +1,19 @@
 """The language server's settings: typed, fully defaulted, read from initializationOptions or configuration.
 
-Unknown keys and bad values never fail a request: they are reported as warnings and the
-default stays in force.
+Unknown keys and bad values never fail a request: each is reported as a warning line and the
+base value (the default, or what initializationOptions set) stays in force.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 ANALYZERS = ("auto", "builtin", "mix")
+
+# Keys under which editors nest the server's section ({"elixirCoder": {...}}).
+SECTION_KEYS = ("elixirCoder", "elixir-coder", "elixir_coder")
 
 
 @dataclass(frozen=True)
@@ -18,14 +22,16 @@ class Settings:
 
     Args:
         analyzer: `auto` runs the real mix credo/sobelow when the project has them, else the
-            built-in analyzer; `builtin` and `mix` force one.
+            built-in analyzer; `builtin` and `mix` force one (`mix` falls back to the
+            built-in analyzer, with a log line, when the tools are missing).
         strict: show low-priority Credo issues (None: take `.credo.exs`'s `strict`).
         credo / sobelow: which diagnostics to publish.
         diagnostics_on_change: also analyse while typing (debounced), not only on open and save.
         debounce_ms: wait after the last change before analysing.
         max_file_bytes: larger documents are skipped with a log message.
         disabled_checks / enabled_checks: check names (full or short) switched off / opt-in checks on.
-        docs_base_url: where the check pages live; None links to the packaged `docs/checks/`.
+        docs_base_url: where the check pages live; None links to the installed `docs/checks/`.
+        extra: unknown keys, kept so they can be logged and inspected, never used.
     """
 
     analyzer: str = "auto"
@@ -50,8 +56,12 @@ _ALIASES = {  # camelCase names as VS Code and Neovim users write them
     "docsBaseUrl": "docs_base_url",
 }
 
+_MINIMUM = {"max_file_bytes": 1, "debounce_ms": 0}
+_MAXIMUM = {"debounce_ms": 60_000}
+
 
 def _coerce(name: str, value: Any, default: Any) -> Any:
+    """The typed value for one setting; raises ValueError with a reason when it is unusable."""
     if name == "analyzer":
         if value not in ANALYZERS:
             raise ValueError(f"must be one of {', '.join(ANALYZERS)}")
@@ -60,36 +70,52 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
         if value is None or isinstance(value, bool):
             return value
         raise ValueError("must be true, false or null")
+    if name == "docs_base_url":
+        if value is not None and not isinstance(value, str):
+            raise ValueError("must be a string or null")
+        return value.strip() or None if isinstance(value, str) else None
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise ValueError("must be true or false")
         return value
     if isinstance(default, int):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError("must be a non-negative integer")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("must be an integer")
+        low, high = _MINIMUM.get(name, 0), _MAXIMUM.get(name)
+        if value < low or (high is not None and value > high):
+            raise ValueError(f"must be between {low} and {high}" if high is not None else f"must be at least {low}")
         return value
     if isinstance(default, tuple):
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise ValueError("must be a list of strings")
         return tuple(value)
-    if name == "docs_base_url":
-        if value is not None and not isinstance(value, str):
-            raise ValueError("must be a string")
-        return value
     return value
 
 
+def section_of(raw: Any) -> Any:
+    """The server's own section of a settings payload (top level when it is not nested)."""
+    if isinstance(raw, Mapping):
+        for key in SECTION_KEYS:
+            if isinstance(raw.get(key), Mapping):
+                return raw[key]
+    return raw
+
+
 def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, list[str]]:
-    """Settings from a JSON object (top level, or under an `elixirCoder` key); returns (settings, warnings)."""
+    """Settings from a JSON object (top level, or under an `elixirCoder` key); returns (settings, warnings).
+
+    Keys missing from `raw` keep `base`'s value (default: `Settings()`); so do bad values,
+    each with a warning. Unknown keys are ignored with a warning.
+    """
     base = base or Settings()
     warnings: list[str] = []
     if raw is None:
         return base, warnings
-    if not isinstance(raw, dict):
-        return base, [f"settings must be an object, got {type(raw).__name__}; using defaults"]
-    if isinstance(raw.get("elixirCoder"), dict):
-        raw = raw["elixirCoder"]
-    known = {f.name: f for f in fields(Settings) if f.name != "extra"}
+    raw = section_of(raw)
+    if not isinstance(raw, Mapping):
+        return base, [f"settings must be an object, got {type(raw).__name__}; ignored"]
+    known = {f.name for f in fields(Settings) if f.name != "extra"}
+    defaults = Settings()
     changes: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for key, value in raw.items():
@@ -99,7 +125,7 @@ def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, li
             warnings.append(f"unknown setting {key!r} ignored")
             continue
         try:
-            changes[name] = _coerce(name, value, getattr(Settings(), name))
+            changes[name] = _coerce(name, value, getattr(defaults, name))
         except ValueError as exc:
-            warnings.append(f"setting {key!r} {exc}; keeping {getattr(base, name)!r}")
+            warnings.append(f"setting {key!r} {exc} (got {value!r}); using {getattr(base, name)!r}")
     return replace(base, **changes, extra={**base.extra, **extra}), warnings

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import os
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from lsprotocol import types as lsp
@@ -11,18 +12,38 @@ from lsprotocol import types as lsp
 from ..analysis.issues import Finding, Issue
 from ..analysis.runner import AnalysisResult, FileProblem
 
-# In a checkout the pages are docs/checks/; an installed package carries them as elixir_coder/checks_docs/.
-_HERE = Path(__file__).resolve().parents[2]
-DOCS_DIR = next((p for p in (_HERE / "docs" / "checks", _HERE / "checks_docs") if p.is_dir()), _HERE / "docs" / "checks")
+
+def _docs_dir() -> Path:
+    """Where the check pages are: the installed `elixir_coder.checks_docs` package, else the checkout's docs/checks."""
+    try:
+        import elixir_coder.checks_docs as pages
+
+        for entry in getattr(pages, "__path__", []):
+            if (Path(entry) / "credo").is_dir():
+                return Path(entry)
+    except ImportError:
+        pass
+    here = Path(__file__).resolve().parents[2]
+    return next((p for p in (here / "docs" / "checks", here / "checks_docs") if p.is_dir()), here / "docs" / "checks")
+
+
+DOCS_DIR = _docs_dir()
+
+
+def check_page_path(source: str, name: str) -> Path | None:
+    """The installed page of a check (`.../credo/Readability.LargeNumbers.md`), None when absent."""
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        return None
+    path = DOCS_DIR / source / f"{name}.md"
+    return path if path.is_file() else None
 
 
 def check_page_url(source: str, name: str, base_url: str | None = None) -> str | None:
-    """URL of a check's documentation page (`docs/checks/credo/Readability.LargeNumbers.md`)."""
-    page = f"{source}/{name}.md"
+    """URL of a check's documentation page: under `base_url` when set, else a file:// URI of the installed page."""
     if base_url:
-        return base_url.rstrip("/") + "/" + page
-    path = DOCS_DIR / page
-    return path.as_uri() if path.is_file() else None
+        return base_url.rstrip("/") + f"/{source}/{name}.md"
+    path = check_page_path(source, name)
+    return path.as_uri() if path is not None else None
 
 
 def credo_severity(issue: Issue) -> lsp.DiagnosticSeverity:
@@ -96,12 +117,50 @@ def problem_diagnostic(problem: FileProblem, lines: list[str]) -> lsp.Diagnostic
 
 
 def to_diagnostics(result: AnalysisResult, filename: str, text: str, docs_base: str | None = None) -> list[lsp.Diagnostic]:
-    """Every diagnostic for one document from an analysis result."""
+    """Every diagnostic for one document from an analysis result (character columns, not yet client units)."""
     lines = text.split("\n")
-    out = [problem_diagnostic(p, lines) for p in result.problems if p.filename == filename]
-    out += [issue_diagnostic(i, lines, docs_base) for i in result.issues if i.filename == filename]
-    out += [finding_diagnostic(f, lines, docs_base) for f in result.findings if f.file == filename]
+    name = os.path.normpath(filename)
+
+    def mine(other: str) -> bool:
+        return other == filename or os.path.normpath(other) == name
+
+    out = [problem_diagnostic(p, lines) for p in result.problems if mine(p.filename)]
+    out += [issue_diagnostic(i, lines, docs_base) for i in result.issues if mine(i.filename)]
+    out += [finding_diagnostic(f, lines, docs_base) for f in result.findings if mine(f.file)]
     return out
+
+
+def utf16_column(line: str, column: int) -> int:
+    """UTF-16 code units before character `column` of a line (LSP's default position encoding)."""
+    prefix = line[:column]
+    return column if prefix.isascii() else len(prefix.encode("utf-16-le", errors="surrogatepass")) // 2
+
+
+def encode_range(rng: lsp.Range, lines: Sequence[str], encoding: str = "utf-16") -> lsp.Range:
+    """A character-column range in the client's position encoding (`utf-16`, `utf-8` or `utf-32`)."""
+
+    def conv(pos: lsp.Position) -> lsp.Position:
+        if encoding == "utf-32" or not (0 <= pos.line < len(lines)):
+            return pos
+        line = lines[pos.line]
+        if encoding == "utf-8":
+            return lsp.Position(pos.line, len(line[: pos.character].encode("utf-8", errors="surrogatepass")))
+        return lsp.Position(pos.line, utf16_column(line, pos.character))
+
+    return lsp.Range(conv(rng.start), conv(rng.end))
+
+
+def client_diagnostics(
+    result: AnalysisResult, filename: str, text: str, docs_base: str | None = None, encoding: str = "utf-16"
+) -> list[lsp.Diagnostic]:
+    """`to_diagnostics` with ranges in the client's position encoding, ready to publish."""
+    diags = to_diagnostics(result, filename, text, docs_base)
+    if encoding == "utf-32" or text.isascii():
+        return diags
+    lines = text.split("\n")
+    for d in diags:
+        d.range = encode_range(d.range, lines, encoding)
+    return diags
 
 
 class Debouncer:
@@ -122,3 +181,13 @@ class Debouncer:
             await action()
 
         self._tasks[key] = asyncio.ensure_future(later())
+
+    def cancel(self, key: str) -> None:
+        """Drop the pending call for `key`, if any."""
+        old = self._tasks.pop(key, None)
+        if old is not None:
+            old.cancel()
+
+    def pending(self, key: str) -> bool:
+        """Whether a call for `key` is waiting."""
+        return key in self._tasks

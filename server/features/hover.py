@@ -1,0 +1,91 @@
+"""Hover on a diagnostic: the check's one-line summary and its page's What / Why / How to fix sections."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+
+from lsprotocol import types as lsp
+
+from .diagnostics import check_page_path
+
+# Page sections a hover quotes (Credo pages: What it finds / Why it matters / How to fix;
+# Sobelow pages: What it finds / The attack / How to fix).
+_QUOTED = ("what", "why", "how", "the attack")
+_HEADING = re.compile(r"^## +(.+?)\s*$", re.M)
+
+
+@functools.lru_cache(maxsize=256)
+def page_sections(source: str, code: str) -> tuple[tuple[str, str], ...]:
+    """(heading, body) of the quoted sections of a check's page; empty when there is no page."""
+    path = check_page_path(source, code)
+    if path is None:
+        return ()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ()
+    heads = list(_HEADING.finditer(text))
+    out = []
+    for n, m in enumerate(heads):
+        heading = m.group(1)
+        if not heading.lower().startswith(_QUOTED):
+            continue
+        end = heads[n + 1].start() if n + 1 < len(heads) else len(text)
+        body = text[m.end() : end].strip()
+        if body:
+            out.append((heading, body))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=256)
+def check_summary(source: str, code: str) -> str:
+    """The check's one-line summary (Credo check class) or title (Sobelow finding type); '' when unknown."""
+    try:
+        if source == "credo":
+            from ..analysis.checks import find_check
+
+            cls = find_check(code)
+            return cls.summary if cls is not None else ""
+        if source == "sobelow":
+            from ..analysis.sobelow.base import FINDING_TYPES
+
+            return next((t.title for t in FINDING_TYPES if code in (t.name, t.module)), "")
+    except Exception:  # noqa: BLE001 - a check module still being written must not break hover
+        return ""
+    return ""
+
+
+def hover_markdown(source: str, code: str, message: str, url: str | None = None) -> str:
+    """Markdown for one diagnostic: name, message, summary, the page's sections and a link to it."""
+    title = f"[{code}]({url})" if url else code
+    parts = [f"**{title}** ({source})", message]
+    summary = check_summary(source, code)
+    if summary and summary.strip() != message.strip():
+        parts.append(f"_{summary}_")
+    for heading, body in page_sections(source, code):
+        parts.append(f"**{heading}**\n\n{body}")
+    return "\n\n".join(parts)
+
+
+def _contains(rng: lsp.Range, pos: lsp.Position) -> bool:
+    start, end = (rng.start.line, rng.start.character), (rng.end.line, rng.end.character)
+    return start <= (pos.line, pos.character) <= end
+
+
+def hover_for(diagnostics: Sequence[lsp.Diagnostic], position: lsp.Position) -> lsp.Hover | None:
+    """Hover for the published diagnostics whose range holds the position (None when none does)."""
+    hits = [d for d in diagnostics if d.source in ("credo", "sobelow") and _contains(d.range, position)]
+    if not hits:
+        return None
+    parts = [
+        hover_markdown(str(d.source), str(d.code), d.message, d.code_description.href if d.code_description else None)
+        for d in hits
+    ]
+    start = min((d.range.start for d in hits), key=lambda p: (p.line, p.character))
+    end = max((d.range.end for d in hits), key=lambda p: (p.line, p.character))
+    return lsp.Hover(
+        contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)),
+        range=lsp.Range(start, end),
+    )

@@ -203,15 +203,21 @@ def analyse_document(
         return Outcome(None, name, skipped=f"{name}: {reason}; not analysed")
     logs: list[str] = []
     result: AnalysisResult | None = None
-    if settings.analyzer in ("auto", "mix") and allow_external and external is not None:
-        if matches_disk(text, path):
-            result = _external_result(root, settings, external, external_cache, logs)
+    if settings.analyzer in ("auto", "mix") and allow_external:
+        if external is None:
+            if settings.analyzer == "mix":
+                logs.append("analyzer 'mix' is not available in this installation; using the built-in analyzer")
+        elif matches_disk(text, path):
+            hit, result = external_cache.get(root) if external_cache is not None else (False, None)
+            if not hit:
+                result = _external_result(root, settings, external, external_cache, logs)
+                if result is None and settings.analyzer == "mix" and not logs:
+                    logs.append(f"{root}: mix credo/sobelow unavailable (not in mix.lock or mix not on PATH); "
+                                "using the built-in analyzer")
             if result is not None:
                 result = _copy_for(result, name)
         elif settings.analyzer == "mix":
             logs.append(f"{name}: unsaved changes; the built-in analyzer checks the buffer")
-    if settings.analyzer == "mix" and result is None and not logs:
-        logs.append(f"{root}: mix credo/sobelow unavailable (not in mix.lock or mix not on PATH); using the built-in analyzer")
     if result is None:
         src = SourceFile(filename=name, text=text.removeprefix("\ufeff"))
         result = analyze_sources([src], root, analysis_options(settings))
@@ -221,17 +227,15 @@ def analyse_document(
 def _external_result(
     root: Path, settings: Settings, external: ExternalRunner, cache: ExternalCache | None, logs: list[str]
 ) -> AnalysisResult | None:
-    """The real tools' project-wide result (cached per root), or None to fall back to the built-in analyzer."""
-    hit, result = cache.get(root) if cache is not None else (False, None)
-    if not hit:
-        try:
-            result = external(root, bool(settings.strict))
-        except Exception as exc:  # noqa: BLE001 - a broken tool install must not cost the diagnostics
-            logs.append(f"mix credo/sobelow failed ({exc}); using the built-in analyzer")
-            result = None
-        if result is not None and result.problems:
-            logs.extend(f"mix: {p.message}" for p in result.problems)
-            result = None  # a tool failed: the built-in analyzer covers both parts
-        if cache is not None:
-            cache.put(root, result)
+    """Run the real tools for a project (and cache the outcome); None to fall back to the built-in analyzer."""
+    try:
+        result = external(root, bool(settings.strict))
+    except Exception as exc:  # noqa: BLE001 - a broken tool install must not cost the diagnostics
+        logs.append(f"mix credo/sobelow failed ({exc}); using the built-in analyzer")
+        result = None
+    if result is not None and result.problems:
+        logs.extend(f"mix: {p.message}" for p in result.problems)
+        result = None  # a tool failed: the built-in analyzer covers both parts
+    if cache is not None:
+        cache.put(root, result)
     return result

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from .analysis.ast import call_args, local_call_name, operator, remote_call, strip_parens
-from .analysis.credo.readability import _formatted
 from .analysis.issues import Finding, Issue
 from .analysis.source import SourceFile
 
@@ -98,9 +97,28 @@ class _Doc:
 # --------------------------------------------------------------------- text fixes
 
 
+def group_digits(number: str) -> str | None:
+    """`1234567.5` -> `1_234_567.5`: the integer part in groups of three (None for non-decimal literals)."""
+    if number[:2].lower() in ("0x", "0o", "0b") or not number[:1].isdigit():
+        return None
+    head, dot, tail = number.partition(".")
+    digits = head.replace("_", "")
+    if not digits.isdigit():
+        return None
+    groups = []
+    while len(digits) > 3:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    groups.insert(0, digits)
+    return "_".join(groups) + dot + tail
+
+
 @fixer("Readability.LargeNumbers", "Add underscores to the number")
 def fix_large_number(text: str, issue: Issue) -> list[Edit] | None:
     if not issue.trigger or not issue.line_no:
+        return None
+    grouped = group_digits(issue.trigger)
+    if grouped is None or grouped == issue.trigger:
         return None
     start, line = _line(text, issue.line_no)
     col = (issue.column or 0) - 1
@@ -108,7 +126,7 @@ def fix_large_number(text: str, issue: Issue) -> list[Edit] | None:
         col = line.find(issue.trigger)
     if col < 0:
         return None
-    return [Edit(start + col, start + col + len(issue.trigger), _formatted(issue.trigger))]
+    return [Edit(start + col, start + col + len(issue.trigger), grouped)]
 
 
 @fixer("Readability.TrailingWhiteSpace", "Remove trailing white-space")

@@ -1,14 +1,18 @@
-"""End to end: the real server in a subprocess, driven over stdio by pygls's LanguageClient."""
+"""End to end: the real server in a subprocess (`python -m elixir_coder.server.app`), driven over stdio by pygls's
+LanguageClient."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.client import LanguageClient
 
 SAMPLE = """defmodule Shop do
@@ -27,19 +31,22 @@ end
 BROKEN = """defmodule Broken do
   def ok, do: 1000000
 
-  def bad(x) do
-    x +
+  def bad(x), do: foo(x,, 1)
 end
 """
 
+TIMEOUT = 10
+
 
 class Harness:
-    """A client with a place to wait for each document's next diagnostics."""
+    """A client with a place to wait for each document's next diagnostics, and the server's log messages."""
 
-    def __init__(self, client: LanguageClient) -> None:
+    def __init__(self, client: LanguageClient, root: Path) -> None:
         self.client = client
+        self.root = root
         self.published: dict[str, list[lsp.PublishDiagnosticsParams]] = defaultdict(list)
         self.events: dict[str, asyncio.Event] = defaultdict(asyncio.Event)
+        self.logs: list[str] = []
 
         @client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
         def on_diagnostics(params: lsp.PublishDiagnosticsParams) -> None:
@@ -48,104 +55,240 @@ class Harness:
 
         @client.feature(lsp.WINDOW_LOG_MESSAGE)
         def on_log(params: lsp.LogMessageParams) -> None:
-            pass
+            self.logs.append(params.message)
 
-    async def next_diagnostics(self, uri: str, timeout: float = 15) -> lsp.PublishDiagnosticsParams:
-        await asyncio.wait_for(self.events[uri].wait(), timeout)
+    async def next_diagnostics(self, uri: str) -> lsp.PublishDiagnosticsParams:
+        await asyncio.wait_for(self.events[uri].wait(), TIMEOUT)
         self.events[uri].clear()
         return self.published[uri][-1]
+
+    def file(self, name: str, text: str | bytes) -> str:
+        path = self.root / "lib" / name
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text)
+        return path.as_uri()
 
     def open(self, uri: str, text: str, version: int = 1) -> None:
         self.client.text_document_did_open(
             lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(uri, "elixir", version, text))
         )
 
+    def change(self, uri: str, version: int, text: str) -> None:
+        self.client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(version=version, uri=uri),
+            content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)],
+        ))
+
+    def save(self, uri: str) -> None:
+        self.client.text_document_did_save(lsp.DidSaveTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri)))
+
+    async def hover(self, uri: str, line: int, character: int) -> lsp.Hover | None:
+        return await asyncio.wait_for(self.client.text_document_hover_async(
+            lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri), position=lsp.Position(line, character))
+        ), TIMEOUT)
+
+    async def fixes(self, uri: str, diag: lsp.Diagnostic) -> list[lsp.CodeAction]:
+        result = await asyncio.wait_for(self.client.text_document_code_action_async(lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri), range=diag.range,
+            context=lsp.CodeActionContext(diagnostics=[diag]),
+        )), TIMEOUT)
+        return [a for a in result or [] if isinstance(a, lsp.CodeAction)]
+
+
+def apply_text_edits(text: str, edits: list[lsp.TextEdit]) -> str:
+    """Apply TextEdits as an editor would (ASCII text: UTF-16 columns are character columns)."""
+    lines = text.split("\n")
+
+    def offset(pos: lsp.Position) -> int:
+        return sum(len(line) + 1 for line in lines[: pos.line]) + pos.character
+
+    for e in sorted(edits, key=lambda e: offset(e.range.start), reverse=True):
+        text = text[: offset(e.range.start)] + e.new_text + text[offset(e.range.end) :]
+    return text
+
 
 @pytest.fixture()
-async def harness(tmp_path: Path):  # noqa: ANN201
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
     (tmp_path / "mix.exs").write_text("defmodule Shop.MixProject do\nend\n")
     (tmp_path / "lib").mkdir()
     client = LanguageClient("e2e-test", "1.0")
     await client.start_io(sys.executable, "-m", "elixir_coder.server.app")
-    h = Harness(client)
-    await client.initialize_async(
+    h = Harness(client, tmp_path)
+    result = await asyncio.wait_for(client.initialize_async(
         lsp.InitializeParams(
             capabilities=lsp.ClientCapabilities(),
             root_uri=tmp_path.as_uri(),
             initialization_options={"elixirCoder": {"strict": True, "analyzer": "builtin", "bogus": 1}},
         )
-    )
+    ), TIMEOUT)
+    assert result.server_info is not None and result.server_info.name == "elixir-coder"
+    assert result.capabilities.code_action_provider and result.capabilities.hover_provider
     client.initialized(lsp.InitializedParams())
-    h.root = tmp_path  # type: ignore[attr-defined]
     yield h
-    await client.shutdown_async(None)
+    await asyncio.wait_for(client.shutdown_async(None), TIMEOUT)
     client.exit(None)
     await client.stop()
 
 
-async def test_open_save_fix_hover(harness: Harness) -> None:
-    path = harness.root / "lib" / "shop.ex"  # type: ignore[attr-defined]
-    path.write_text(SAMPLE)
-    uri = path.as_uri()
+async def test_open_fix_save_hover(harness: Harness) -> None:
+    uri = harness.file("shop.ex", SAMPLE)
     harness.open(uri, SAMPLE, version=3)
     pub = await harness.next_diagnostics(uri)
     assert pub.version == 3
     by_code = {d.code: d for d in pub.diagnostics}
     large = by_code["Readability.LargeNumbers"]
     assert large.source == "credo" and large.range.start.line == 4
-    assert large.code_description is not None and large.code_description.href.endswith("Readability.LargeNumbers.md")
-    assert "DOS.StringToAtom" in by_code and by_code["DOS.StringToAtom"].source == "sobelow"
+    assert large.severity == lsp.DiagnosticSeverity.Warning  # high priority
+    assert large.code_description is not None
+    assert large.code_description.href.startswith("file://")
+    assert large.code_description.href.endswith("/credo/Readability.LargeNumbers.md")
+    atom = by_code["DOS.StringToAtom"]
+    assert atom.source == "sobelow" and atom.code_description.href.endswith("/sobelow/DOS.StringToAtom.md")
+    assert any("unknown setting 'bogus'" in m for m in harness.logs)
 
-    actions = await harness.client.text_document_code_action_async(
-        lsp.CodeActionParams(
-            text_document=lsp.TextDocumentIdentifier(uri), range=large.range,
-            context=lsp.CodeActionContext(diagnostics=[large]),
-        )
-    )
-    assert actions and actions[0].kind == lsp.CodeActionKind.QuickFix
-    edit = actions[0].edit.document_changes[0].edits[0]
-    assert edit.new_text == "100_000"
-
-    # apply the edit as an editor would, then save: the issue is gone
-    fixed = SAMPLE.replace("100000", "100_000")
-    harness.client.text_document_did_change(lsp.DidChangeTextDocumentParams(
-        text_document=lsp.VersionedTextDocumentIdentifier(version=4, uri=uri),
-        content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=fixed)],
-    ))
-    harness.client.text_document_did_save(lsp.DidSaveTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri)))
+    # quick fix: apply the returned edit as an editor would, then save
+    (action,) = await harness.fixes(uri, large)
+    assert action.kind == lsp.CodeActionKind.QuickFix and "LargeNumbers" in action.title
+    change = action.edit.document_changes[0]
+    assert change.text_document.version == 3
+    fixed = apply_text_edits(SAMPLE, change.edits)
+    assert "item.price * 100_000 end" in fixed
+    harness.change(uri, 4, fixed)
+    harness.save(uri)
     pub = await harness.next_diagnostics(uri)
     assert pub.version == 4
     assert "Readability.LargeNumbers" not in {d.code for d in pub.diagnostics}
 
-    hover = await harness.client.text_document_hover_async(
-        lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri), position=lsp.Position(8, 6))
-    )
-    assert hover is not None and "DOS.StringToAtom" in hover.contents.value
+    # the Sobelow finding has a fix too
+    atom = next(d for d in pub.diagnostics if d.code == "DOS.StringToAtom")
+    (action,) = await harness.fixes(uri, atom)
+    assert "String.to_existing_atom(name)" in apply_text_edits(fixed, action.edit.document_changes[0].edits)
+
+    hover = await harness.hover(uri, atom.range.start.line, atom.range.start.character + 2)
+    assert hover is not None
+    assert "DOS.StringToAtom" in hover.contents.value and "How to fix" in hover.contents.value
+    assert await harness.hover(uri, 1, 0) is None  # no diagnostic there
 
 
-async def test_broken_binary_unknown_method_and_configuration(harness: Harness) -> None:
-    root = harness.root  # type: ignore[attr-defined]
-    broken = (root / "lib" / "broken.ex")
-    broken.write_text(BROKEN)
-    harness.open(broken.as_uri(), BROKEN)
-    pub = await harness.next_diagnostics(broken.as_uri())
+async def test_broken_binary_large_and_bad_requests(harness: Harness) -> None:
+    broken = harness.file("broken.ex", BROKEN)
+    harness.open(broken, BROKEN)
+    pub = await harness.next_diagnostics(broken)
     codes = [d.code for d in pub.diagnostics]
-    assert "syntax" in codes
+    assert codes.count("syntax") == 1
     syntax = next(d for d in pub.diagnostics if d.code == "syntax")
-    assert syntax.severity == lsp.DiagnosticSeverity.Error
+    assert syntax.severity == lsp.DiagnosticSeverity.Error and syntax.source == "elixir-coder"
+    assert (syntax.range.start.line, syntax.range.start.character) == (3, 23)  # at the second comma
     assert "Readability.LargeNumbers" in codes  # the rest of the file is still checked
 
-    blob_uri = (root / "lib" / "blob.ex").as_uri()
-    harness.open(blob_uri, "defmodule \x00\x01 binary")
-    pub = await harness.next_diagnostics(blob_uri)
-    assert list(pub.diagnostics) == []
+    # binary and non-UTF-8 buffers: no diagnostics, a log line, and the server carries on
+    blob = harness.file("blob.ex", b"\x00\x01\xff binary")
+    harness.open(blob, "defmodule \x00\x01 binary")
+    assert list((await harness.next_diagnostics(blob)).diagnostics) == []
+    latin = harness.file("latin.ex", 'x = "caf\xe9"\n'.encode("latin-1"))
+    harness.open(latin, 'x = "caf\ufffd"\n')
+    assert list((await harness.next_diagnostics(latin)).diagnostics) == []
+    big_text = "x = 1\n" * 400_000  # 2.4 MB, over the 2 MB default
+    big = harness.file("big.ex", big_text)
+    harness.open(big, big_text)
+    assert list((await harness.next_diagnostics(big)).diagnostics) == []
+    assert any("binary" in m for m in harness.logs)
+    assert any("not UTF-8" in m for m in harness.logs)
+    assert any("over maxFileBytes" in m for m in harness.logs)
 
-    with pytest.raises(Exception):  # noqa: B017 - the server answers with a JSON-RPC error
-        await asyncio.wait_for(harness.client.protocol.send_request_async("elixirCoder/noSuchMethod", {}), 10)
+    # unknown methods and malformed params get errors; the server still answers afterwards
+    with pytest.raises(JsonRpcException):
+        await asyncio.wait_for(harness.client.protocol.send_request_async("elixirCoder/noSuchMethod", {}), TIMEOUT)
+    harness.client.protocol.notify("elixirCoder/noSuchNotification", {})
+    unopened = await harness.hover((harness.root / "lib" / "nowhere.ex").as_uri(), 0, 0)
+    assert unopened is None
+    hover = await harness.hover(broken, 1, 15)
+    assert hover is not None and "LargeNumbers" in hover.contents.value
 
+    # switching a check off through configuration re-publishes every open document
     harness.client.workspace_did_change_configuration(
         lsp.DidChangeConfigurationParams(settings={"elixirCoder": {"disabledChecks": ["Readability.LargeNumbers"]}})
     )
-    pub = await harness.next_diagnostics(broken.as_uri())
+    pub = await harness.next_diagnostics(broken)
     assert "Readability.LargeNumbers" not in [d.code for d in pub.diagnostics]
     assert "syntax" in [d.code for d in pub.diagnostics]  # still alive and analysing
+
+
+async def test_diagnostics_on_change_are_debounced(harness: Harness) -> None:
+    harness.client.workspace_did_change_configuration(lsp.DidChangeConfigurationParams(
+        settings={"elixirCoder": {"diagnosticsOnChange": True, "debounceMs": 100}}))
+    uri = harness.file("typing.ex", SAMPLE)
+    harness.open(uri, SAMPLE)
+    await harness.next_diagnostics(uri)
+    for version in range(2, 6):  # a burst of keystrokes: only the last version is analysed
+        harness.change(uri, version, SAMPLE.replace("100000", "1" * (version + 4)))
+    pub = await harness.next_diagnostics(uri)
+    assert pub.version == 5
+    large = [d for d in pub.diagnostics if d.code == "Readability.LargeNumbers"]
+    assert len(large) == 1 and large[0].range.end.character - large[0].range.start.character == 9
+    await asyncio.sleep(0.3)
+    assert [p.version for p in harness.published[uri]] == [1, 5]
+
+
+class RawConnection:
+    """Bare JSON-RPC over the server's stdio, for messages a typed client refuses to send."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+
+    def send(self, message: dict) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+    async def response(self, msg_id: int) -> dict:
+        """The response to one request (notifications in between are skipped)."""
+        assert self.proc.stdout is not None
+        while True:
+            length = 0
+            while (line := await asyncio.wait_for(self.proc.stdout.readline(), TIMEOUT)).strip():
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            message = json.loads(await self.proc.stdout.readexactly(length))
+            if message.get("id") == msg_id and "method" not in message:
+                return message
+
+
+async def test_malformed_messages_get_errors_and_the_server_survives(tmp_path: Path) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "elixir_coder.server.app",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )
+    raw = RawConnection(proc)
+    try:
+        raw.send({"id": 1, "method": "initialize",
+                  "params": {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {},
+                             "initializationOptions": "not an object"}})
+        assert "capabilities" in (await raw.response(1))["result"]
+        raw.send({"method": "initialized", "params": {}})
+        raw.send({"id": 2, "method": "textDocument/hover", "params": {"textDocument": 5}})
+        assert (await raw.response(2))["error"]["code"] == -32602  # InvalidParams
+        raw.send({"method": "textDocument/didOpen", "params": {"textDocument": {"uri": 3}}})
+        raw.send({"id": 3, "method": "elixirCoder/noSuchMethod", "params": {}})
+        assert (await raw.response(3))["error"]["code"] == -32601  # MethodNotFound
+        uri = (tmp_path / "a.ex").as_uri()
+        raw.send({"method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": uri, "languageId": "elixir", "version": 1, "text": "defmodule A do\n  def t, do: 1000000\nend\n"}}})
+        raw.send({"id": 4, "method": "textDocument/codeAction", "params": {
+            "textDocument": {"uri": uri}, "range": {"start": {"line": 1, "character": 0},
+                                                    "end": {"line": 1, "character": 0}},
+            "context": {"diagnostics": [{"range": {"start": {"line": 1, "character": 14},
+                                                   "end": {"line": 1, "character": 21}},
+                                         "message": "m", "source": "credo", "code": "Readability.LargeNumbers"}]}}})
+        (action,) = (await raw.response(4))["result"]
+        assert action["edit"]["documentChanges"][0]["edits"][0]["newText"] == "1_000_000"
+        raw.send({"id": 5, "method": "shutdown"})
+        assert "error" not in await raw.response(5)
+        raw.send({"method": "exit"})
+        assert await asyncio.wait_for(proc.wait(), TIMEOUT) == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()

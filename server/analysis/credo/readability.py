@@ -1,797 +1,1149 @@
-"""Credo's Readability checks: names, numbers, layout and constructs that read better another way."""
+"""Credo's Readability checks: naming, definitions, aliases, numbers, strings and small syntax habits."""
 
 from __future__ import annotations
 
-import bisect
 import re
+import unicodedata
 from collections.abc import Iterator
+from typing import Any
 
 from tree_sitter import Node
 
 from ..ast import (
+    ancestors,
     call_args,
+    call_target,
     calls_named,
-    def_head,
     do_block,
+    keyword_pairs,
     local_call_name,
-    module_name,
     operator,
-    strip_parens,
 )
 from ..checks import CheckContext, CredoCheck, register
 from ..issues import Issue
 from ..source import SourceFile
-from ._shared import body_nodes, defs, in_attribute, keyword_block
+from ..terms import Regex
+from . import readability_text  # noqa: F401  (registers the line-based checks)
+from ._shared import body_nodes, keyword_block, pipes
+from .readability_text import LiteralRanges, _literals, quoted_kind  # noqa: F401  (re-exported)
 
-_ALL_DEFS = frozenset({"def", "defp", "defmacro", "defmacrop", "defguard", "defguardp"})
-_SNAKE = re.compile(r"^_*[a-z][a-z0-9_]*[?!]?$|^_+$")
-_PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
-_LITERAL_TYPES = ("string", "charlist", "sigil", "comment", "quoted_atom", "quoted_keyword")
+# --- names -----------------------------------------------------------------------------------------
 
 
-def is_snake_case(name: str, allow_acronyms: bool = False) -> bool:
-    """Credo's snake_case rule: lower-case words joined by underscores (leading underscores allowed)."""
-    if _SNAKE.match(name):
+def snake_case(name: str, allow_acronyms: bool = False) -> bool:
+    """Credo's `Name.snake_case?`: lower-case letters, digits, `_`, `?` and `!` only."""
+    if name and all(_snake_char(ch) for ch in name):
         return True
-    return allow_acronyms and bool(re.match(r"^_*[a-zA-Z][a-zA-Z0-9_]*[?!]?$", name))
+    if allow_acronyms:
+        parts = name.split("_")
+        return all(
+            part and (all(_lower_or_digit(c) for c in part) or all(_upper_or_digit(c) for c in part))
+            for part in parts
+        )
+    return False
 
 
-class LiteralRanges:
-    """Byte ranges of strings, charlists, sigils and comments, for text checks that must skip them."""
-
-    def __init__(self, src: SourceFile, types: tuple[str, ...] = _LITERAL_TYPES) -> None:
-        spans = sorted((n.start_byte, n.end_byte) for t in types for n in src.by_type(t))
-        self.starts = [s for s, _ in spans]
-        self.ends = [e for _, e in spans]
-        self._line_starts = src._line_starts
-
-    def contains(self, byte: int) -> bool:
-        """True when the byte offset lies inside a literal."""
-        i = bisect.bisect_right(self.starts, byte) - 1
-        return i >= 0 and byte < self.ends[i]
-
-    def offset(self, line_no: int, col0: int) -> int:
-        """Byte offset of a 0-based byte column on a 1-based line."""
-        return self._line_starts[line_no - 1] + col0
+def _snake_char(ch: str) -> bool:
+    return ch in "_?!" or _lower_or_digit(ch)
 
 
-def _literals(src: SourceFile) -> LiteralRanges:
-    cached = getattr(src, "_literal_ranges", None)
-    if cached is None:
-        cached = LiteralRanges(src)
-        src._literal_ranges = cached  # type: ignore[attr-defined]
-    return cached
+def _lower_or_digit(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Ll", "Nd")
 
 
-# --------------------------------------------------------------------- names
+def _upper_or_digit(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Lu", "Nd")
+
+
+_PASCAL = re.compile(r"^[A-Z][a-zA-Z0-9]*$")
+_NO_CASE = re.compile(r"^[^a-zA-Z0-9]+$")
+
+
+def _text(src: SourceFile, node: Node) -> str:
+    return src.node_text(node)
+
+
+# --- definitions -------------------------------------------------------------------------------------
+
+
+def _def_head_parts(src: SourceFile, def_call: Node) -> tuple[Node, Node | None, list[Node] | None] | None:
+    """(head node, name node, params) of a definition; params is None for a name without parentheses.
+
+    For `def f(a) when g` the head is the `when` operator and the name node is None (Credo's AST
+    puts `:when` where the name would be); `def_head_unwrapped` looks through the guard.
+    """
+    args = call_args(def_call)
+    if not args:
+        return None
+    head = args[0]
+    if head.type == "identifier":
+        return head, head, None
+    if head.type == "call":
+        target = call_target(head)
+        if target is None:
+            return None
+        params_node = next((c for c in head.named_children if c.type == "arguments"), None)
+        params = list(params_node.named_children) if params_node is not None else []
+        return head, target, params
+    return head, None, None
+
+
+def _unwrap_when(src: SourceFile, head: Node) -> Node:
+    if head.type == "binary_operator" and operator(src, head) == "when":
+        return head.child_by_field_name("left") or head
+    return head
+
+
+def _name_and_params(src: SourceFile, node: Node) -> tuple[Node, list[Node] | None] | None:
+    """Name node and params of a head expression (`f`, `f()`, `f(a)`); None for other shapes."""
+    if node.type == "identifier":
+        return node, None
+    if node.type == "call":
+        target = call_target(node)
+        if target is None or target.type != "identifier":
+            return None  # `unquote(name)()` and other computed names
+        params_node = next((c for c in node.named_children if c.type == "arguments"), None)
+        return target, list(params_node.named_children) if params_node is not None else []
+    return None
+
+
+def _is_unquote(src: SourceFile, name_node: Node) -> bool:
+    return name_node.type == "identifier" and _text(src, name_node) in ("unquote", "unquote_splicing")
+
+
+def _impl_signatures(src: SourceFile, kinds: frozenset[str]) -> set[tuple[str, int]]:
+    """(name, arity) of definitions that directly follow an `@impl` (not `@impl false`) in the same block."""
+    found: set[tuple[str, int]] = set()
+    for impl in calls_named(src, "impl"):
+        attr = impl.parent
+        if attr is None or attr.type != "unary_operator" or operator(src, attr) != "@":
+            continue
+        args = call_args(impl)
+        if len(args) != 1 or _text(src, args[0]) == "false":
+            continue
+        sibling = attr.next_named_sibling
+        while sibling is not None:
+            if sibling.type == "call" and local_call_name(src, sibling) in kinds and call_args(sibling):
+                head = _unwrap_when(src, call_args(sibling)[0])
+                parts = _name_and_params(src, head)
+                if parts is not None:
+                    found.add((_text(src, parts[0]), len(parts[1] or [])))
+                break
+            if sibling.type == "unary_operator" and operator(src, sibling) == "@":
+                inner = sibling.named_children[-1] if sibling.named_children else None
+                if inner is not None and inner.type == "call" and local_call_name(src, inner) == "impl":
+                    # another @impl: it records the next definition itself
+                    break
+            sibling = sibling.next_named_sibling
+    return found
 
 
 @register
 class FunctionNames(CredoCheck):
-    """Function, macro and guard names must be snake_case."""
+    """Function, macro and guard names that are not snake_case."""
 
     name = "Credo.Check.Readability.FunctionNames"
     category = "readability"
     base_priority = "high"
     default_params = {"allow_acronyms": False}
-    summary = "Function names should be written in snake_case."
+    summary = "Function, macro and guard names should be snake_case."
+
+    _KINDS = frozenset({"def", "defp", "defmacro", "defmacrop", "defguard", "defguardp"})
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
-        seen: set[tuple[str, int]] = set()
-        for call, _kind in defs(src, _ALL_DEFS):
-            head = def_head(src, call)
-            if head is None or in_attribute(src, call):
-                continue
-            name = head[0]
-            if not re.match(r"^[A-Za-z_]", name) or name.startswith("unquote"):
-                continue
-            if name.startswith("sigil_") and len(name) > 6:
-                name_tail = name[6:]
-                if re.match(r"^[a-zA-Z]$|^[A-Z][A-Z0-9]*$", name_tail):
-                    continue
-            if is_snake_case(name, bool(ctx.params.get("allow_acronyms"))):
-                continue
-            key = (name, len(head[1]))
-            if key in seen:  # one issue per function, not per clause
-                continue
-            seen.add(key)
-            yield ctx.issue("Function names should be written in snake_case.", src.line_of(call), trigger=name)
-
-
-@register
-class VariableNames(CredoCheck):
-    """Variable names must be snake_case."""
-
-    name = "Credo.Check.Readability.VariableNames"
-    category = "readability"
-    base_priority = "high"
-    summary = "Variable names should be written in snake_case."
-
-    def run(self, ctx: CheckContext) -> Iterator[Issue]:
-        src = ctx.src
-        seen: set[tuple[str, int]] = set()
-        for node in src.by_type("binary_operator"):
-            if operator(src, node) not in ("=", "<-"):
-                continue
-            left = node.child_by_field_name("left")
-            if left is None:
-                continue
-            for ident in [left, *src.nodes_of_type("identifier", node=left)]:
-                if ident.type != "identifier":
-                    continue
-                name = src.node_text(ident)
-                parent = ident.parent
-                if parent is not None and parent.type in ("call", "dot") and ident != left:
-                    continue
-                if name in ("__MODULE__", "__CALLER__", "__ENV__", "__DIR__", "__STACKTRACE__"):
-                    continue
-                if not is_snake_case(name):
-                    key = (name, src.line_of(ident))
-                    if key not in seen:
-                        seen.add(key)
-                        yield ctx.issue("Variable names should be written in snake_case.", key[1], trigger=name)
-
-
-@register
-class ModuleAttributeNames(CredoCheck):
-    """Module attribute names must be snake_case."""
-
-    name = "Credo.Check.Readability.ModuleAttributeNames"
-    category = "readability"
-    base_priority = "high"
-    summary = "Module attribute names should be written in snake_case."
-
-    def run(self, ctx: CheckContext) -> Iterator[Issue]:
-        src = ctx.src
-        for node in src.by_type("unary_operator"):
-            if operator(src, node) != "@" or not node.named_children:
-                continue
-            operand = node.named_children[-1]
-            target = operand.child_by_field_name("target") if operand.type == "call" else operand
-            if target is None or target.type != "identifier":
-                continue
-            name = src.node_text(target)
-            if not is_snake_case(name):
-                yield ctx.issue("Module attribute names should be written in snake_case.",
-                                src.line_of(node), trigger=f"@{name}")
-
-
-@register
-class ModuleNames(CredoCheck):
-    """Module names must be PascalCase."""
-
-    name = "Credo.Check.Readability.ModuleNames"
-    category = "readability"
-    base_priority = "high"
-    default_params = {"ignore": []}
-    summary = "Module names should be written in PascalCase."
-
-    def run(self, ctx: CheckContext) -> Iterator[Issue]:
-        src = ctx.src
-        for call in calls_named(src, "defmodule"):
-            name = module_name(src, call)
-            if name is None or name in ctx.params.get("ignore", []):
-                continue
-            if not all(_PASCAL.match(part) for part in name.split(".")):
-                yield ctx.issue("Module names should be written in PascalCase.", src.line_of(call), trigger=name)
-
-
-@register
-class PredicateFunctionNames(CredoCheck):
-    """Predicate functions should end in `?` and not start with `is_` (guard macros keep `is_`)."""
-
-    name = "Credo.Check.Readability.PredicateFunctionNames"
-    category = "readability"
-    base_priority = "high"
-    summary = "Predicate function names should end with ? and not start with is_."
-
-    def run(self, ctx: CheckContext) -> Iterator[Issue]:
-        src = ctx.src
-        seen: set[str] = set()
-        kinds = frozenset({"def", "defp", "defmacro", "defmacrop", "defguard"})
-        for call, kind in defs(src, kinds):
-            head = def_head(src, call)
-            if head is None or in_attribute(src, call):
-                continue
-            name = head[0]
-            if not name.startswith("is_") or name in seen:
-                continue
-            if kind in ("defmacro", "defmacrop") and not name.endswith("?"):
-                continue  # guard-style macros are named is_*
-            if _has_impl_true(src, call):
-                continue
-            seen.add(name)
-            if name.endswith("?"):
-                message = "Predicate function names should not start with 'is'."
-            else:
-                message = "Predicate function names should not start with 'is', and should end in a question mark."
-            yield ctx.issue(message, src.line_of(call), trigger=name)
-
-
-def _has_impl_true(src: SourceFile, def_call: Node) -> bool:
-    """Whether the definition is a callback marked `@impl` (its name is not ours to choose)."""
-    prev = def_call.prev_named_sibling
-    while prev is not None and prev.type == "comment":
-        prev = prev.prev_named_sibling
-    if prev is None or prev.type != "unary_operator":
-        return False
-    text = src.node_text(prev)
-    return text.startswith("@impl") and not text.replace(" ", "").endswith("false")
-
-
-# --------------------------------------------------------------------- numbers and strings
-
-
-def _large_number_issue(text: str, threshold: int) -> bool:
-    if text[:2].lower() in ("0x", "0o", "0b"):
-        return False
-    digits = text.split(".")[0].split("e")[0].split("E")[0]
-    try:
-        value = int(digits.replace("_", ""))
-    except ValueError:
-        return False
-    if value <= threshold:
-        return False
-    groups = digits.lstrip("-").split("_")
-    well_formed = 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
-    return not well_formed or (len(groups) == 1 and len(groups[0]) > 3)
-
-
-def _formatted(text: str) -> str:
-    head, dot, tail = text.partition(".")
-    digits = head.replace("_", "")
-    parts: list[str] = []
-    while len(digits) > 3:
-        parts.insert(0, digits[-3:])
-        digits = digits[:-3]
-    parts.insert(0, digits)
-    return "_".join(parts) + (dot + tail if dot else "")
-
-
-@register
-class LargeNumbers(CredoCheck):
-    """Numbers above `only_greater_than` written without underscores every three digits."""
-
-    name = "Credo.Check.Readability.LargeNumbers"
-    category = "readability"
-    base_priority = "high"
-    default_params = {"only_greater_than": 9999, "trailing_digits": []}
-    summary = "Large numbers should use underscores between groups of three digits."
-
-    def run(self, ctx: CheckContext) -> Iterator[Issue]:
-        src = ctx.src
-        threshold = int(ctx.params["only_greater_than"])
-        for node in [*src.by_type("integer"), *src.by_type("float")]:
-            text = src.node_text(node)
-            if _large_number_issue(text, threshold):
-                yield ctx.issue(
-                    f"Numbers larger than {threshold} should be written with underscores: {_formatted(text)}",
-                    src.line_of(node),
-                    trigger=text,
-                    column=src.column_of(node),
-                )
-
-
-@register
-class StringSigils(CredoCheck):
-    """Strings with more than `maximum_allowed_quotes` escaped quotes: a sigil avoids the escapes."""
-
-    name = "Credo.Check.Readability.StringSigils"
-    category = "readability"
-    base_priority = "low"
-    default_params = {"maximum_allowed_quotes": 3}
-    summary = "Use a sigil for strings with many escaped quotes."
-
-    def run(self, ctx: CheckContext) -> Iterator[Issue]:
-        src = ctx.src
-        limit = int(ctx.params["maximum_allowed_quotes"])
-        for node in src.by_type("string"):
-            text = src.node_text(node)
-            if text.startswith('"""') or in_attribute(src, node) or node.named_children and any(
-                c.type == "interpolation" for c in node.named_children
-            ):
-                continue
-            if text.count('\\"') > limit:
-                yield ctx.issue(
-                    f"More than {limit} quotes found inside string literal, consider using a sigil instead.",
-                    src.line_of(node),
-                    trigger=text.split("\n")[0][:40],
-                    column=src.column_of(node),
-                )
-
-
-# --------------------------------------------------------------------- definitions and blocks
-
-
-@register
-class ParenthesesOnZeroArityDefs(CredoCheck):
-    """Zero-arity definitions written with empty parentheses (`def foo()`), with parens: false."""
-
-    name = "Credo.Check.Readability.ParenthesesOnZeroArityDefs"
-    category = "readability"
-    base_priority = "low"
-    default_params = {"parens": False}
-    summary = "Zero-arity functions are defined without parentheses."
-
-    def run(self, ctx: CheckContext) -> Iterator[Issue]:
-        src = ctx.src
-        want_parens = bool(ctx.params.get("parens"))
-        for call, _kind in defs(src, frozenset({"def", "defp", "defmacro", "defmacrop"})):
+        allow_acronyms = bool(ctx.params.get("allow_acronyms"))
+        by_signature: dict[tuple[str, int], Issue] = {}
+        for call in calls_named(src, *self._KINDS):
             args = call_args(call)
             if not args:
                 continue
             head = args[0]
             if head.type == "binary_operator" and operator(src, head) == "when":
                 head = head.child_by_field_name("left") or head
-            if head.type == "call":
-                params = call_args(head)
-                has_parens = not params and "(" in src.node_text(head)
-                if params:
+            found = _head_name(src, head)
+            if found is None:
+                continue
+            name, arity, anchor = found
+            if name in _OVERRIDABLE_OPERATORS:
+                continue
+            if name.startswith("sigil_"):
+                letters = name[6:]
+                if len(letters) == 1 and letters.isascii() and letters.isalpha():
                     continue
-                name = src.node_text(head.child_by_field_name("target") or head)
-                if name.startswith("unquote"):
+                if re.fullmatch(r"[A-Z]+", letters):
                     continue
-            elif head.type == "identifier":
-                has_parens = False
-                name = src.node_text(head)
-            else:
+            if snake_case(name, allow_acronyms):
                 continue
-            if has_parens and not want_parens:
-                yield ctx.issue("Do not use parentheses when defining a function which has no arguments.",
-                                src.line_of(call), trigger=name)
-            elif want_parens and not has_parens:
-                yield ctx.issue("Use parentheses () when defining a function which has no arguments.",
-                                src.line_of(call), trigger=name)
+            by_signature[(name, arity)] = ctx.issue(
+                f"Function name `{name}` is not snake_case; write function, macro and guard names in snake_case.",
+                src.line_of(anchor),
+                trigger=name,
+            )
+        yield from sorted(by_signature.values(), key=lambda i: (i.line_no or 0, i.trigger or ""))
 
 
-@register
-class PreferImplicitTry(CredoCheck):
-    """A function whose whole body is a `try` block: the def can rescue directly."""
-
-    name = "Credo.Check.Readability.PreferImplicitTry"
-    category = "readability"
-    base_priority = "low"
-    summary = "Prefer the def's implicit try over an explicit try block."
-
-    def run(self, ctx: CheckContext) -> Iterator[Issue]:
-        src = ctx.src
-        for call, _kind in defs(src, frozenset({"def", "defp", "defmacro", "defmacrop"})):
-            body = body_nodes(src, call)
-            if len(body) == 1 and body[0].type == "call" and local_call_name(src, body[0]) == "try":
-                if do_block(call) is None or keyword_block(src, call, "rescue") is None:
-                    yield ctx.issue("Prefer using an implicit `try` rather than explicit `try`.",
-                                    src.line_of(body[0]), trigger="try")
+# Operators a module may define (Credo leaves their names alone); `=`, `^`, `::` and `..//` are not among them.
+_OVERRIDABLE_OPERATORS = frozenset(
+    "! && ++ -- .. <> =~ @ |> || != !== * + - / ** < <= == === > >= ||| &&& <<< >>> <<~ ~>> <~ ~> <~> <|> "
+    "^^^ ~~~ +++ ---".split()
+)
 
 
-@register
-class WithSingleClause(CredoCheck):
-    """`with` with a single `<-` clause and an `else`: a `case` says the same."""
+def _head_name(src: SourceFile, head: Node) -> tuple[str, int, Node] | None:
+    """(name, arity, node carrying the line) of a definition head as Credo's AST names it.
 
-    name = "Credo.Check.Readability.WithSingleClause"
-    category = "readability"
-    base_priority = "normal"
-    summary = "with with a single clause and else should be a case."
-
-    def run(self, ctx: CheckContext) -> Iterator[Issue]:
-        src = ctx.src
-        for call in calls_named(src, "with"):
-            if keyword_block(src, call, "else") is None:
-                continue
-            clauses = [a for a in call_args(call) if a.type != "keywords"]
-            arrows = [c for c in clauses if c.type == "binary_operator" and operator(src, c) == "<-"]
-            if len(clauses) == 1 and len(arrows) == 1:
-                yield ctx.issue("`with` contains only one <- clause and an `else` branch, consider using `case` instead",
-                                src.line_of(call), trigger="with")
-
-
-@register
-class ParenthesesInCondition(CredoCheck):
-    """`if (cond) do` / `unless (cond) do`: the parentheses add nothing."""
-
-    name = "Credo.Check.Readability.ParenthesesInCondition"
-    category = "readability"
-    base_priority = "high"
-    summary = "No parentheses around if/unless conditions."
-
-    def run(self, ctx: CheckContext) -> Iterator[Issue]:
-        src = ctx.src
-        for call in src.calls:
-            kind = local_call_name(src, call)
-            if kind not in ("if", "unless"):
-                continue
-            args = call_args(call)
-            if not args or args[0].type != "block":
-                continue
-            inner = strip_parens(args[0])
-            if inner is args[0]:
-                continue
-            arguments = args[0].parent
-            if arguments is not None and src.node_text(arguments).startswith("(") and len(args) > 1:
-                continue  # `if(cond, do: x)`: the parentheses belong to the call
-            yield ctx.issue(f"The condition of `{kind}` should not be wrapped in parentheses.",
-                            src.line_of(call), trigger=kind)
-
-
-@register
-class PipeIntoAnonymousFunctions(CredoCheck):
-    """`|> (fn x -> ... end).()`: name the function or use `then/2`."""
-
-    name = "Credo.Check.Readability.PipeIntoAnonymousFunctions"
-    category = "readability"
-    base_priority = "low"
-    summary = "Avoid piping into anonymous functions; use then/2."
-
-    def run(self, ctx: CheckContext) -> Iterator[Issue]:
-        src = ctx.src
-        for node in src.by_type("binary_operator"):
-            if operator(src, node) != "|>":
-                continue
-            right = node.child_by_field_name("right")
-            if right is None or right.type != "call":
-                continue
-            target = right.child_by_field_name("target")
-            if target is not None and target.type == "dot":
-                left = target.child_by_field_name("left")
-                if left is not None and strip_parens(left).type == "anonymous_function":
-                    yield ctx.issue("Avoid piping into anonymous functions; use `then/2` instead.",
-                                    src.line_of(node), trigger="|>")
-
-
-# --------------------------------------------------------------------- aliases and modules
-
-
-def _alias_calls(src: SourceFile) -> list[Node]:
-    return [c for c in src.calls if local_call_name(src, c) == "alias"]
-
-
-def _alias_sort_key(src: SourceFile, call: Node) -> str | None:
-    args = call_args(call)
-    if not args:
-        return None
-    first = args[0]
-    if first.type == "alias":
-        return src.node_text(first)
-    if first.type == "dot":
-        left = first.child_by_field_name("left")
-        return src.node_text(left) if left is not None else None
+    Besides `f` and `f(a)`: operators (`a + b` is `+`/2, `a..b//c` is `..//`/3), and tuples and
+    maps written as the head (`def({a, b, c})` inside a `defmacro def(...)`) are named `{}` / `%{}`.
+    Returns None for `unquote(...)` names and shapes Credo skips.
+    """
+    t = head.type
+    if t in ("identifier", "call"):
+        parts = _name_and_params(src, head)
+        if parts is None or parts[0].type != "identifier" or _is_unquote(src, parts[0]):
+            return None
+        return _text(src, parts[0]), len(parts[1] or []), parts[0]
+    if t == "binary_operator":
+        op = operator(src, head)
+        if op is None:
+            return None
+        left = head.child_by_field_name("left")
+        if op == "//" and left is not None and left.type == "binary_operator" and operator(src, left) == "..":
+            return "..//", 3, head.child_by_field_name("operator") or head
+        return op, 2, head.child_by_field_name("operator") or head
+    if t == "unary_operator":
+        op = operator(src, head)
+        return (op, 1, head) if op else None
+    if t == "tuple" and len(head.named_children) != 2:
+        return "{}", len(head.named_children), head
+    if t == "map":
+        return "%{}", len(head.named_children), head
     return None
 
 
 @register
-class AliasOrder(CredoCheck):
-    """Consecutive `alias` lines not in alphabetical order."""
+class PredicateFunctionNames(CredoCheck):
+    """Functions named `is_foo` or `is_foo?`: predicates end in `?` and drop the `is_` prefix."""
 
-    name = "Credo.Check.Readability.AliasOrder"
+    name = "Credo.Check.Readability.PredicateFunctionNames"
     category = "readability"
-    base_priority = "low"
-    default_params = {"sort_method": "alpha"}
-    summary = "Aliases in a group should be alphabetically ordered."
+    base_priority = "high"
+    summary = "Predicate functions should end in `?` rather than start with `is_`."
+
+    _KINDS = frozenset({"def", "defp", "defmacro"})
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
-        groups: list[list[Node]] = []
-        for call in _alias_calls(src):
-            prev = groups[-1][-1] if groups else None
-            if (
-                prev is not None
-                and prev.parent == call.parent
-                and call.start_point[0] - prev.end_point[0] == 1
-            ):
-                groups[-1].append(call)
-            else:
-                groups.append([call])
-        for group in groups:
-            keys = [_alias_sort_key(src, c) for c in group]
-            for i in range(1, len(group)):
-                a, b = keys[i - 1], keys[i]
-                if a is None or b is None:
-                    continue
-                if b.lower() < a.lower():
-                    yield ctx.issue("The alias `" + b + "` is not alphabetically ordered among its group.",
-                                    src.line_of(group[i]), trigger=b)
-                    break
-
-
-@register
-class UnnecessaryAliasExpansion(CredoCheck):
-    """`alias Foo.{Bar}`: a multi-alias with one name."""
-
-    name = "Credo.Check.Readability.UnnecessaryAliasExpansion"
-    category = "readability"
-    base_priority = "low"
-    summary = "Multi-alias with a single module should be a plain alias."
-
-    def run(self, ctx: CheckContext) -> Iterator[Issue]:
-        src = ctx.src
-        for call in _alias_calls(src):
+        candidates: list[tuple[str, int, int]] = []
+        for call in calls_named(src, *self._KINDS):
             args = call_args(call)
-            if not args or args[0].type != "dot":
+            if not args:
                 continue
-            right = args[0].child_by_field_name("right")
-            if right is not None and right.type == "tuple" and right.named_child_count == 1:
-                name = src.node_text(right.named_children[0])
-                yield ctx.issue("Unnecessary alias expansion for " + name + ", consider removing braces.",
-                                src.line_of(call), trigger=name)
+            parts = _name_and_params(src, args[0])  # a guarded head names `when`: never a candidate
+            if parts is None:
+                continue
+            name_node, params = parts
+            if _is_unquote(src, name_node):
+                continue
+            name = _text(src, name_node)
+            if not name.startswith("is_"):
+                continue
+            if name.endswith("?") or local_call_name(src, call) != "defmacro":
+                candidates.append((name, len(params or []), src.line_of(name_node)))
+        if not candidates:
+            return
+        impls = _impl_signatures(src, self._KINDS)
+        for name, arity, line in candidates:
+            if (name, arity) in impls:
+                continue
+            yield ctx.issue(
+                f"Predicate `{name}` should not start with `is_`; name it with a trailing `?` instead.",
+                line,
+                trigger=name,
+            )
 
 
-_MODULEDOC_IGNORE = re.compile(
-    r"(\.\w+Controller|\.Endpoint|\.\w+Live(\.\w+)?|\.Repo|\.Router|\.\w+Socket|\.\w+View|\.\w+HTML|\.\w+JSON"
-    r"|\.Telemetry|\.Layouts|\.Mailer)$"
-)
+_WORD_CHAR = re.compile(r"\w")
+
+
+def _credo_column(line: str, word: str) -> int | None:
+    """Where Credo finds a name on its line (1-based): first match starting at a word boundary.
+
+    A name ending in a word character must also end at one (`foo` is not found inside `foobar`).
+    """
+    m = re.search(r"\b" + re.escape(word) + (r"\b" if word[-1:].isalnum() or word[-1:] == "_" else ""), line)
+    return m.start() + 1 if m else None
 
 
 @register
-class ModuleDoc(CredoCheck):
-    """Modules without `@moduledoc` (test files and Phoenix boilerplate modules excepted)."""
+class ParenthesesOnZeroArityDefs(CredoCheck):
+    """Zero-arity definitions written with `()` (or without, when `parens: true`)."""
 
-    name = "Credo.Check.Readability.ModuleDoc"
+    name = "Credo.Check.Readability.ParenthesesOnZeroArityDefs"
     category = "readability"
-    base_priority = "normal"
-    default_params = {
-        "ignore_names": [_MODULEDOC_IGNORE.pattern],
-        "ignore_modules_using": ["Credo.Check", "Ecto.Schema", "Phoenix.LiveView", r"\.Web$"],
-    }
-    summary = "Modules should have a @moduledoc tag."
+    base_priority = "low"
+    default_params = {"parens": False}
+    summary = "Zero-arity function definitions should be written consistently without (or with) parentheses."
+
+    _KINDS = ("def", "defp", "defmacro", "defmacrop")
+    _PARENS = re.compile(r"^\((\w*)\)")
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
-        if src.filename.endswith(".exs"):
-            return
-        patterns = [re.compile(p) if isinstance(p, str) else p.compile() for p in ctx.params.get("ignore_names", [])]
-        for call in calls_named(src, "defmodule"):
-            name = module_name(src, call)
-            if name is None or any(p.search(name) for p in patterns):
+        enforce = bool(ctx.params.get("parens"))
+        for call in calls_named(src, *self._KINDS):
+            args = call_args(call)
+            if not args:
+                continue
+            parts = _name_and_params(src, args[0])
+            if parts is None:
+                continue  # `when` heads and operators have arguments in Credo's AST
+            name_node, params = parts
+            if params or _is_unquote(src, name_node):
+                continue
+            name = _text(src, name_node)
+            line_no = src.line_of(name_node)
+            line = src.line(line_no)
+            col = _credo_column(line, name)
+            skip = (col if col is not None else -1) + len(name) - 1
+            rest = line[skip:] if skip >= 0 else line[len(line) + skip :]
+            has_parens = bool(self._PARENS.match(rest))
+            if has_parens and not enforce:
+                yield ctx.issue(
+                    f"Zero-arity definition `{name}` has empty parentheses; leave them out.",
+                    line_no,
+                    trigger=name,
+                )
+            elif not has_parens and enforce:
+                yield ctx.issue(
+                    f"Zero-arity definition `{name}` has no parentheses; add `()`.",
+                    line_no,
+                    trigger=name,
+                )
+
+
+@register
+class PreferImplicitTry(CredoCheck):
+    """A function whose whole body is one `try`: the function itself can `rescue`."""
+
+    name = "Credo.Check.Readability.PreferImplicitTry"
+    category = "readability"
+    base_priority = "low"
+    summary = "Use the implicit try of a function body instead of wrapping it in `try`."
+
+    def run(self, ctx: CheckContext) -> Iterator[Issue]:
+        src = ctx.src
+        for call in calls_named(src, "def", "defp", "defmacro"):
+            args = call_args(call)
+            block = do_block(call)
+            if block is not None:
+                if len(args) != 1 or any(
+                    c.type in ("else_block", "rescue_block", "catch_block", "after_block") for c in block.named_children
+                ):
+                    continue
+            else:
+                if len(args) != 2 or args[1].type != "keywords" or len(args[1].named_children) != 1:
+                    continue
+            if args[0].type not in ("identifier", "call", "binary_operator", "unary_operator"):
                 continue
             body = body_nodes(src, call)
-            if _uses_ignored(src, body, ctx.params.get("ignore_modules_using") or []):
-                continue
-            has_doc = any(
-                n.type == "unary_operator" and src.node_text(n).startswith("@moduledoc") for n in body
-            )
-            is_exception = any(
-                n.type == "call" and local_call_name(src, n) == "defexception" for n in body
-            )
-            if not has_doc and not is_exception and body:
-                yield ctx.issue("Modules should have a @moduledoc tag.", src.line_of(call), trigger=name)
+            if len(body) == 1 and body[0].type == "call" and local_call_name(src, body[0]) == "try":
+                yield ctx.issue(
+                    "The function body is a single `try`; drop it and let the function rescue directly.",
+                    src.line_of(body[0]),
+                    trigger="try",
+                )
 
 
-def _uses_ignored(src: SourceFile, body: list[Node], ignored: list) -> bool:
-    """Whether the module body `use`s one of the ignored modules (names or regexes)."""
-    for node in body:
-        if node.type != "call" or local_call_name(src, node) != "use":
+# --- variables ----------------------------------------------------------------------------------------
+
+_SPECIAL_VARS = frozenset({"__CALLER__", "__DIR__", "__ENV__", "__MODULE__"})
+
+
+def _variables(src: SourceFile, node: Node) -> Iterator[Node]:
+    """Identifiers used as variables below `node` (not call names or `.field` names)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "identifier":
+            parent = n.parent
+            if parent is not None:
+                if parent.type == "call" and parent.child_by_field_name("target") == n:
+                    continue
+                if parent.type == "dot" and parent.child_by_field_name("right") == n:
+                    continue
+            yield n
             continue
-        args = call_args(node)
-        used = src.node_text(args[0]) if args else ""
-        for pattern in ignored:
-            text = pattern if isinstance(pattern, str) else getattr(pattern, "pattern", "")
-            if used == text or (text.startswith(("\\", "^")) or "$" in text) and re.search(text, used):
+        if n.type in ("string", "charlist", "sigil", "comment", "keyword", "atom", "quoted_atom"):
+            if n.type not in ("string", "charlist", "sigil"):
+                continue
+        stack.extend(reversed(n.named_children))
+
+
+@register
+class VariableNames(CredoCheck):
+    """Variables bound in patterns (`=`, `<-`, `->` heads, parameters) whose names are not snake_case."""
+
+    name = "Credo.Check.Readability.VariableNames"
+    category = "readability"
+    base_priority = "high"
+    summary = "Variable names should be snake_case."
+
+    def run(self, ctx: CheckContext) -> Iterator[Issue]:
+        src = ctx.src
+        patterns: list[Node] = []
+        for op in src.by_type("binary_operator"):
+            if operator(src, op) in ("=", "<-"):
+                left = op.child_by_field_name("left")
+                if left is not None:
+                    patterns.append(left)
+        for clause in src.by_type("stab_clause"):
+            left = clause.child_by_field_name("left")
+            if left is not None:
+                patterns.append(left)
+        for call in calls_named(src, "def", "defp"):
+            args = call_args(call)
+            if len(args) != 2:
+                continue
+            head = args[0]
+            if head.type == "binary_operator" and operator(src, head) == "when":
+                left = head.child_by_field_name("left")
+                if left is not None and left.type == "call":
+                    params = next((c for c in left.named_children if c.type == "arguments"), None)
+                    if params is not None:
+                        patterns.append(params)
+                continue
+            parts = _name_and_params(src, head)
+            if parts is not None and parts[1] is not None and len(parts[1]) == 2:
+                patterns.append(parts[1][0])
+        seen: set[tuple[int, int]] = set()
+        found: list[Node] = []
+        for pattern in patterns:
+            for var in _variables(src, pattern):
+                name = _text(src, var)
+                if name in _SPECIAL_VARS or snake_case(name) or _NO_CASE.match(name):
+                    continue
+                key = (var.start_byte, pattern.start_byte)
+                if key not in seen:
+                    seen.add(key)
+                    found.append(var)
+        for var in sorted(found, key=lambda n: n.start_byte):
+            name = _text(src, var)
+            yield ctx.issue(
+                f"Variable `{name}` is not snake_case; write variable names in snake_case.",
+                src.line_of(var),
+                trigger=name,
+            )
+
+
+# --- modules and attributes ---------------------------------------------------------------------------
+
+
+@register
+class ModuleAttributeNames(CredoCheck):
+    """Module attributes (`@fooBar`) whose names are not snake_case."""
+
+    name = "Credo.Check.Readability.ModuleAttributeNames"
+    category = "readability"
+    base_priority = "high"
+    summary = "Module attribute names should be snake_case."
+
+    def run(self, ctx: CheckContext) -> Iterator[Issue]:
+        src = ctx.src
+        for op in src.by_type("unary_operator"):
+            if operator(src, op) != "@":
+                continue
+            operand = op.named_children[-1] if op.named_children else None
+            if operand is None:
+                continue
+            if operand.type == "call":
+                target = call_target(operand)
+                if target is None or target.type != "identifier":
+                    continue
+                name = _text(src, target)
+            elif operand.type == "identifier":
+                name = _text(src, operand)
+            else:
+                continue
+            if snake_case(name):
+                continue
+            yield ctx.issue(
+                f"Module attribute `@{name}` is not snake_case; write attribute names in snake_case.",
+                src.line_of(op),
+                trigger=f"@{name}",
+                column=src.column_of(op),
+            )
+
+
+def _alias_parts(src: SourceFile, node: Node) -> list[str] | None:
+    """Segments of a module name (`Foo.Bar`, `__MODULE__.Foo`), or None when it is not a plain alias."""
+    if node.type == "alias":
+        return [p.strip() for p in _text(src, node).split(".")]
+    if node.type == "identifier" and _text(src, node) == "__MODULE__":
+        return ["__MODULE__"]
+    if node.type == "dot":
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        if left is None or right is None or right.type != "alias":
+            return None
+        base = _alias_parts(src, left)
+        return None if base is None else base + _alias_parts(src, right)  # type: ignore[operator]
+    return None
+
+
+def _ignore_matches(name: str, patterns: Any, exact: bool) -> bool:
+    """Credo's name filters: regexes match, strings (and module atoms) equal or are contained."""
+    for pattern in patterns or []:
+        if isinstance(pattern, Regex):
+            if pattern.compile().search(name):
+                return True
+        elif isinstance(pattern, re.Pattern):
+            if pattern.search(name):
+                return True
+        else:
+            text = str(pattern).removeprefix("Elixir.")
+            if (name == text) if exact else (text in name):
                 return True
     return False
 
 
 @register
+class ModuleNames(CredoCheck):
+    """Module names with a segment that is not PascalCase."""
+
+    name = "Credo.Check.Readability.ModuleNames"
+    category = "readability"
+    base_priority = "high"
+    default_params: dict[str, Any] = {"ignore": []}
+    summary = "Module names should be PascalCase."
+
+    def run(self, ctx: CheckContext) -> Iterator[Issue]:
+        src = ctx.src
+        for call in calls_named(src, "defmodule"):
+            args = call_args(call)
+            if not args:
+                continue
+            parts = _alias_parts(src, args[0])
+            if parts is None:
+                continue
+            name = ".".join(p for p in parts if p != "__MODULE__")
+            if all(_PASCAL.match(p) for p in name.split(".")):
+                continue
+            if _ignore_matches(name, ctx.params.get("ignore"), exact=True):
+                continue
+            yield ctx.issue(
+                f"Module name `{name}` is not PascalCase; write module names in PascalCase.",
+                src.line_of(args[0]),
+                trigger=name,
+            )
+
+
+_MODULEDOC_IGNORE_NAMES = Regex(
+    r"(\.\w+Controller|\.Endpoint|\.\w+Live(\.\w+)?|\.Repo|\.Router|\.\w+Socket|\.\w+View|\.\w+HTML|\.\w+JSON"
+    r"|\.Telemetry|\.Layouts|\.Mailer)$"
+)
+
+
+def _attribute_value(src: SourceFile, module: Node, attr: str) -> tuple[bool, Node | None]:
+    """(found, value node) of the last `@attr value` inside a module node, nested modules included."""
+    found, value = False, None
+    for call in calls_named(src, attr):
+        if call.start_byte < module.start_byte or call.end_byte > module.end_byte:
+            continue
+        parent = call.parent
+        if parent is None or parent.type != "unary_operator" or operator(src, parent) != "@":
+            continue
+        args = call_args(call)
+        if len(args) == 1:
+            found, value = True, args[0]
+    return found, value
+
+
+def _plain_string(src: SourceFile, node: Node) -> str | None:
+    """The text of a string literal without interpolation, or None for anything else."""
+    if node.type != "string":
+        return None
+    if any(c.type == "interpolation" for c in node.named_children):
+        return None
+    return "".join(_text(src, c) for c in node.named_children if c.type in ("quoted_content", "escape_sequence"))
+
+
+@register
+class ModuleDoc(CredoCheck):
+    """Modules without a `@moduledoc` (or with an empty one); `.exs` files and exceptions are skipped."""
+
+    name = "Credo.Check.Readability.ModuleDoc"
+    category = "readability"
+    base_priority = "normal"
+    default_params: dict[str, Any] = {
+        "ignore_names": [_MODULEDOC_IGNORE_NAMES],
+        "ignore_modules_using": ["Credo.Check", "Ecto.Schema", "Phoenix.LiveView", Regex(r"\.Web$")],
+    }
+    summary = "Every module should have a @moduledoc (or `@moduledoc false`)."
+
+    def run(self, ctx: CheckContext) -> Iterator[Issue]:
+        src = ctx.src
+        if src.filename.endswith(".exs"):
+            return
+        ignored: list[tuple[int, int]] = []
+        for call in calls_named(src, "defmodule"):
+            if any(s <= call.start_byte and call.end_byte <= e for s, e in ignored):
+                continue
+            args = call_args(call)
+            parts = _alias_parts(src, args[0]) if args else None
+            if parts is None:
+                # `defmodule unquote(name)`, `defmodule name` in a quote, or a `defmacro defmodule(...)`
+                # head: Credo reports none of these (real Credo yields nothing for them on Elixir's lib).
+                continue
+            mod_name = ".".join(parts)
+            if _ignore_matches(mod_name, ctx.params.get("ignore_names"), exact=False) or self._uses_ignored(
+                src, call, ctx.params.get("ignore_modules_using")
+            ):
+                ignored.append((call.start_byte, call.end_byte))
+                continue
+            found, value = _attribute_value(src, call, "moduledoc")
+            if not found:
+                if self._is_exception(src, call):
+                    continue
+                yield ctx.issue(
+                    f"Module `{mod_name}` has no @moduledoc; document it or add `@moduledoc false`.",
+                    src.line_of(call),
+                    trigger=mod_name,
+                )
+                continue
+            text = _plain_string(src, value) if value is not None else None
+            if text is not None and text.strip() == "":
+                yield ctx.issue(
+                    f"Module `{mod_name}` has an empty @moduledoc; use `@moduledoc false` to skip documentation.",
+                    src.line_of(call),
+                    trigger=mod_name,
+                )
+
+    @staticmethod
+    def _is_exception(src: SourceFile, module: Node) -> bool:
+        return any(
+            module.start_byte <= c.start_byte and c.end_byte <= module.end_byte
+            for c in calls_named(src, "defexception")
+        )
+
+    @staticmethod
+    def _uses_ignored(src: SourceFile, module: Node, patterns: Any) -> bool:
+        if not patterns:
+            return False
+        for stmt in body_nodes(src, module):
+            if stmt.type == "call" and local_call_name(src, stmt) == "use":
+                args = call_args(stmt)
+                parts = _alias_parts(src, args[0]) if args else None
+                if parts and _ignore_matches(".".join(parts), patterns, exact=False):
+                    return True
+        return False
+
+
+# --- aliases --------------------------------------------------------------------------------------
+
+
+def _alias_target(src: SourceFile, call: Node) -> Node | None:
+    args = call_args(call)
+    return args[0] if args else None
+
+
+def _multi_alias(src: SourceFile, node: Node) -> tuple[Node, list[Node]] | None:
+    """(base, children) of `Base.{A, B}`."""
+    if node.type != "dot":
+        return None
+    left = node.child_by_field_name("left")
+    right = node.child_by_field_name("right")
+    if left is None or right is None or right.type != "tuple":
+        return None
+    return left, list(right.named_children)
+
+
+@register
+class AliasOrder(CredoCheck):
+    """Aliases in a group (consecutive lines) that are not in alphabetical order."""
+
+    name = "Credo.Check.Readability.AliasOrder"
+    category = "readability"
+    base_priority = "low"
+    default_params = {"sort_method": "alpha"}
+    summary = "Aliases should be sorted alphabetically within their group."
+
+    def run(self, ctx: CheckContext) -> Iterator[Issue]:
+        src = ctx.src
+        method = str(ctx.params.get("sort_method", "alpha")).lstrip(":")
+        groups: list[list[tuple[tuple[str, int, int], dict[str, Any]]]] = []
+        memo: list[tuple[tuple[str, int, int], dict[str, Any]]] = []
+        skip_until = -1
+        for call in calls_named(src, "alias"):
+            if call.start_byte < skip_until:
+                continue
+            target = _alias_target(src, call)
+            if target is None:
+                continue
+            line = src.line_of(call)
+            candidate: tuple[tuple[str, int, int], dict[str, Any]] | None = None
+            parts = _alias_parts(src, target)
+            multi = _multi_alias(src, target) if parts is None else None
+            if parts is not None:
+                full = ".".join(parts)
+                meta = {"module": full, "trigger": full, "line": line, "column": src.column_of(target)}
+                candidate = ((self._compare(full, method), line, line), meta)
+            elif multi is not None and len(call_args(call)) == 1:
+                base = _alias_parts(src, multi[0])
+                if base is None:
+                    continue
+                inner = []
+                for child in multi[1]:
+                    child_parts = _alias_parts(src, child)
+                    if child_parts is None:
+                        continue
+                    full = ".".join(base + child_parts)
+                    child_line = src.line_of(child)
+                    inner.append(
+                        (
+                            (self._compare(full, method), child_line, child_line),
+                            {"module": full, "trigger": ".".join(child_parts), "line": child_line,
+                             "column": src.column_of(child)},
+                        )
+                    )
+                if not inner:
+                    continue
+                end_line = call.end_point[0] + 1
+                candidate = ((inner[0][0][0], line, end_line), {"multi": inner, "line": line})
+            if candidate is None:
+                continue
+            skip_until = call.end_byte
+            if not memo or line != memo[-1][0][2] + 1:
+                if memo:
+                    groups.append(memo)
+                memo = []
+            memo.append(candidate)
+        if memo:
+            groups.append(memo)
+        for group in groups:
+            for _key, meta in group:
+                if "multi" in meta:
+                    yield from self._issue(ctx, meta["multi"])
+            yield from self._issue(ctx, group)
+
+    @staticmethod
+    def _compare(name: str, method: str) -> str:
+        value = name.lower() if method == "alpha" else name
+        value = re.sub(r"[{}]", "", value)
+        return re.sub(r",.+", "", value)
+
+    def _issue(self, ctx: CheckContext, group: list[tuple[tuple[str, int, int], dict[str, Any]]]) -> Iterator[Issue]:
+        ordered = sorted(group, key=lambda c: c[0])
+        for actual, expected in zip(group, ordered, strict=True):
+            if actual[0] != expected[0]:
+                meta = actual[1]
+                if "multi" in meta:
+                    meta = meta["multi"][0][1]
+                yield ctx.issue(
+                    f"Alias `{meta['module']}` is out of alphabetical order within its group.",
+                    meta["line"],
+                    trigger=meta["trigger"],
+                    column=meta["column"],
+                )
+                return
+
+
+@register
+class UnnecessaryAliasExpansion(CredoCheck):
+    """`alias Foo.{Bar}`: braces around a single module."""
+
+    name = "Credo.Check.Readability.UnnecessaryAliasExpansion"
+    category = "readability"
+    base_priority = "low"
+    summary = "Do not use alias braces for a single module."
+
+    def run(self, ctx: CheckContext) -> Iterator[Issue]:
+        src = ctx.src
+        for call in calls_named(src, "alias"):
+            args = call_args(call)
+            if len(args) != 1:
+                continue
+            multi = _multi_alias(src, args[0])
+            if multi is None or len(multi[1]) != 1:
+                continue
+            child = multi[1][0]
+            if child.type != "alias" or "." in _text(src, child):
+                continue
+            name = _text(src, child)
+            yield ctx.issue(
+                f"Braces around the single alias `{name}` are not needed; write the full name instead.",
+                src.line_of(child),
+                trigger=name,
+            )
+
+
+# --- expressions -------------------------------------------------------------------------------------
+
+
+def _number_value(text: str, is_float: bool) -> float | int | None:
+    clean = text.replace("_", "")
+    try:
+        if is_float:
+            return float(clean)
+        if clean[:2] in ("0x", "0o", "0b"):
+            return int(clean, 0)
+        return int(clean)
+    except ValueError:
+        return None
+
+
+def _underscored(digits: str) -> str:
+    """`1234567` -> `1_234_567` (Credo groups from the right, three digits at a time)."""
+    rev = digits[::-1]
+    rev = re.sub(r"(\d{3})(?=\d)", r"\1_", rev)
+    return rev[::-1]
+
+
+def _expected_forms(value_text: str, trailing: list[int]) -> list[str]:
+    forms = [_underscored(value_text)]
+    for n in trailing:
+        if len(value_text) > n:
+            forms.append(f"{_underscored(value_text[:-n] if n else value_text)}_{value_text[-n:] if n else ''}")
+    out: list[str] = []
+    for f in forms:
+        if f not in out:
+            out.append(f)
+    return out
+
+
+_BEGIN_RE = re.compile(r"[0-9_oxb]+$")
+_END_RE = re.compile(r"^[0-9_.]+")
+
+
+def _source_fragment(line: str, column: int) -> str:
+    """The number text as Credo cuts it out of the line around a token's 1-based column."""
+    head = line[1 : column + 1]
+    m = _BEGIN_RE.search(head)
+    begin = m.group(0) if m else ""
+    m2 = _END_RE.match(line[column + 1 :])
+    end = m2.group(0) if m2 else ""
+    end = re.sub(r"\.\..*", "", end)
+    return begin + end
+
+
+@register
+class LargeNumbers(CredoCheck):
+    """Decimal numbers above `only_greater_than` written without `_` digit separators."""
+
+    name = "Credo.Check.Readability.LargeNumbers"
+    category = "readability"
+    base_priority = "high"
+    default_params: dict[str, Any] = {"only_greater_than": 9999, "trailing_digits": []}
+    summary = "Large numbers should use underscores as thousands separators."
+
+    def run(self, ctx: CheckContext) -> Iterator[Issue]:
+        src = ctx.src
+        limit = ctx.params.get("only_greater_than", 9999)
+        trailing_param = ctx.params.get("trailing_digits") or []
+        if isinstance(trailing_param, int):
+            trailing = [trailing_param]
+        elif isinstance(trailing_param, range):
+            trailing = list(trailing_param)
+        else:
+            trailing = [int(t) for t in trailing_param]
+        nodes = sorted([*src.by_type("integer"), *src.by_type("float")], key=lambda n: n.start_byte)
+        for node in nodes:
+            text = _text(src, node)
+            value = _number_value(text, node.type == "float")
+            if value is None or not value > limit:
+                continue
+            if any(a.type == "interpolation" for a in ancestors(node)):
+                continue  # Credo reads top-level tokens only; interpolated code is nested
+            line_no = src.line_of(node)
+            column = src.column_of(node)
+            fragment = _source_fragment(src.line(line_no), column)
+            if fragment[:2] in ("0b", "0o", "0x", "") or fragment == "":
+                continue
+            if isinstance(value, int):
+                expected = _expected_forms(str(value), trailing)
+            else:
+                whole, _, decimals = fragment.partition(".")
+                forms = _expected_forms(whole, trailing)
+                expected = [f"{f}.{decimals}" for f in forms] if "." in fragment else forms
+            if fragment in expected:
+                continue
+            yield ctx.issue(
+                f"Number {fragment} is larger than {limit}; write it with underscores: {' or '.join(expected)}",
+                line_no,
+                trigger=fragment,
+                column=column,
+            )
+
+
+_DEF_KINDS = frozenset({"def", "defp", "defmacro", "defmacrop", "defguard", "defguardp"})
+
+
+def _is_def_head(src: SourceFile, call: Node) -> bool:
+    """True when the call is the head of a definition (`defmacro if(condition, clauses)`)."""
+    node, parent = call, call.parent
+    if parent is not None and parent.type == "binary_operator" and operator(src, parent) == "when":
+        if parent.child_by_field_name("left") != call:
+            return False
+        node, parent = parent, parent.parent
+    if parent is None or parent.type != "arguments" or not parent.named_children:
+        return False
+    if parent.named_children[0] != node:
+        return False
+    owner = parent.parent
+    return owner is not None and owner.type == "call" and local_call_name(src, owner) in _DEF_KINDS
+
+
+@register
+class ParenthesesInCondition(CredoCheck):
+    """`if (cond) do` / `unless(cond) do`: parentheses around the condition of if/unless."""
+
+    name = "Credo.Check.Readability.ParenthesesInCondition"
+    category = "readability"
+    base_priority = "high"
+    summary = "Do not wrap the condition of if/unless in parentheses."
+
+    def run(self, ctx: CheckContext) -> Iterator[Issue]:
+        src = ctx.src
+        for call in calls_named(src, "if", "unless"):
+            args_node = next((c for c in call.named_children if c.type == "arguments"), None)
+            if args_node is None:
+                continue
+            target = call_target(call)
+            if target is None:
+                continue
+            name = _text(src, target)
+            if _is_def_head(src, call):
+                continue
+            first = args_node.children[0] if args_node.children else None
+            if first is not None and first.type == "(" and args_node.start_byte == target.end_byte:
+                # `if(...)`: flagged unless the parentheses hold the whole call (`if(a, do: b)`)
+                if self._has_do_keyword(src, args_node):
+                    continue
+                parent = call.parent
+                if parent is not None and parent.type == "binary_operator" and operator(src, parent) == "|>":
+                    if parent.child_by_field_name("right") == call:
+                        continue
+                yield self._issue(ctx, call, name)
+                continue
+            args = call_args(call)
+            if not args or args[0].type != "block" or _text(src, args[0])[:1] != "(":
+                continue
+            if do_block(call) is not None or (len(args) > 1 and args[1].type == "keywords"):
+                yield self._issue(ctx, call, name)
+
+    @staticmethod
+    def _has_do_keyword(src: SourceFile, args_node: Node) -> bool:
+        for arg in args_node.named_children:
+            if arg.type == "keywords":
+                if any(key == "do" for key, _ in keyword_pairs(src, arg)):
+                    return True
+        return False
+
+    @staticmethod
+    def _issue(ctx: CheckContext, call: Node, name: str) -> Issue:
+        return ctx.issue(
+            f"Condition of `{name}` is wrapped in parentheses; remove them.",
+            ctx.src.line_of(call),
+            trigger=name,
+        )
+
+
+@register
+class PipeIntoAnonymousFunctions(CredoCheck):
+    """`x |> (fn y -> ... end).()`: piping into an anonymous function call."""
+
+    name = "Credo.Check.Readability.PipeIntoAnonymousFunctions"
+    category = "readability"
+    base_priority = "low"
+    summary = "Do not pipe into anonymous functions; use a named function or `then/2`."
+
+    def run(self, ctx: CheckContext) -> Iterator[Issue]:
+        src = ctx.src
+        for pipe in pipes(src):
+            right = pipe.child_by_field_name("right")
+            if right is None or right.type != "call":
+                continue
+            target = call_target(right)
+            if target is None or target.type != "dot" or target.child_by_field_name("right") is not None:
+                continue
+            left = target.child_by_field_name("left")
+            while left is not None and left.type == "block" and left.named_child_count == 1:
+                left = left.named_children[0]
+            if left is None or left.type != "anonymous_function":
+                continue
+            op = pipe.child_by_field_name("operator")
+            anchor = op if op is not None else pipe
+            yield ctx.issue(
+                "Piping into an anonymous function call; extract a named function instead.",
+                src.line_of(anchor),
+                trigger="|>",
+                column=src.column_of(anchor),
+            )
+
+
+def _first_arg_strings(src: SourceFile) -> Iterator[tuple[Node, Node]]:
+    """(string, anchor) pairs Credo's StringSigils looks at: strings that open an argument list.
+
+    Credo walks the AST and checks a binary only when it is the first argument of a call or
+    operator; an interpolated string is its own `<<>>` node whose first part is checked.
+    """
+    for node in src.by_type("string"):
+        if quoted_kind(node) == "heredoc":
+            continue
+        children = node.named_children
+        if any(c.type == "interpolation" for c in children):
+            yield node, node
+            continue
+        parent = node.parent
+        if parent is None:
+            continue
+        if parent.type == "arguments" and parent.named_children and parent.named_children[0] == node:
+            call = parent.parent
+            if call is not None and call.type == "call":
+                yield node, call
+        elif parent.type in ("binary_operator", "unary_operator"):
+            operand = parent.named_children[0] if parent.named_children else None
+            if operand == node:
+                op = parent.child_by_field_name("operator")
+                yield node, op if op is not None else parent
+        elif parent.type == "tuple" and len(parent.named_children) >= 3 and parent.named_children[0] == node:
+            yield node, parent
+
+
+def _leading_value(src: SourceFile, string: Node) -> str:
+    """The string's value up to its first interpolation, escape sequences resolved for quotes."""
+    out: list[str] = []
+    for child in string.named_children:
+        if child.type == "interpolation":
+            break
+        if child.type == "quoted_content":
+            out.append(_text(src, child))
+        elif child.type == "escape_sequence":
+            esc = _text(src, child)
+            out.append(_ESCAPES.get(esc, esc[1:] if len(esc) == 2 else esc))
+    return "".join(out)
+
+
+_ESCAPES = {"\\n": "\n", "\\t": "\t", "\\r": "\r", "\\\\": "\\", '\\"': '"', "\\s": " ", "\\e": "\x1b", "\\0": "\0"}
+
+
+@register
+class StringSigils(CredoCheck):
+    """String literals holding more than `maximum_allowed_quotes` escaped quotes: a sigil reads better."""
+
+    name = "Credo.Check.Readability.StringSigils"
+    category = "readability"
+    base_priority = "low"
+    default_params = {"maximum_allowed_quotes": 3}
+    summary = "Strings with many escaped quotes should be sigils."
+
+    def run(self, ctx: CheckContext) -> Iterator[Issue]:
+        src = ctx.src
+        limit = int(ctx.params["maximum_allowed_quotes"])
+        if src.data.count(b'\\"') <= limit:
+            return
+        for string, anchor in _first_arg_strings(src):
+            if string.named_child_count == 0:
+                continue
+            first = string.named_children[0]
+            if first.type == "interpolation":
+                continue
+            value = _leading_value(src, string)
+            if value.count('"') > limit:
+                yield ctx.issue(
+                    f"String holds more than {limit} quotes; write it as a sigil (e.g. ~s) instead.",
+                    src.line_of(anchor),
+                    trigger=value,
+                )
+
+
+@register
+class WithSingleClause(CredoCheck):
+    """`with` that has a single `<-` clause and an `else`: that is a `case`."""
+
+    name = "Credo.Check.Readability.WithSingleClause"
+    category = "readability"
+    base_priority = "normal"
+    summary = "A `with` with one `<-` clause and an `else` should be a `case`."
+
+    def run(self, ctx: CheckContext) -> Iterator[Issue]:
+        src = ctx.src
+        for call in calls_named(src, "with"):
+            args = call_args(call)
+            clauses = args
+            if do_block(call) is None:
+                if not args or args[-1].type != "keywords":
+                    continue
+                clauses = args[:-1]
+            if not clauses:
+                continue
+            if keyword_block(src, call, "else") is None or not body_nodes(src, call) and do_block(call) is None:
+                continue
+            if any(c.type == "call" and local_call_name(src, c) == "unquote_splicing" for c in clauses):
+                continue
+            arrows = sum(1 for c in clauses if c.type == "binary_operator" and operator(src, c) == "<-")
+            if arrows <= 1:
+                yield ctx.issue(
+                    "`with` has a single `<-` clause and an `else` branch; use `case` instead.",
+                    src.line_of(call),
+                    trigger="with",
+                )
+
+
+# --- specs (opt-in) -------------------------------------------------------------------------------
+
+
+def _spec_signatures(src: SourceFile) -> set[tuple[str, int]]:
+    found: set[tuple[str, int]] = set()
+    for spec in calls_named(src, "spec"):
+        args = call_args(spec)
+        if len(args) != 1:
+            continue
+        expr = args[0]
+        if expr.type == "binary_operator" and operator(src, expr) == "when":
+            expr = expr.child_by_field_name("left") or expr
+        if expr.type != "binary_operator" or operator(src, expr) != "::":
+            continue
+        head = expr.child_by_field_name("left")
+        parts = _name_and_params(src, head) if head is not None else None
+        if parts is not None:
+            found.add((_text(src, parts[0]), len(parts[1] or [])))
+    return found
+
+
+@register
 class Specs(CredoCheck):
-    """Public functions without a `@spec` (opt-in)."""
+    """Public functions (and private ones with `include_defp`) without a `@spec`; `@impl` callbacks count as specced."""
 
     name = "Credo.Check.Readability.Specs"
     category = "readability"
     base_priority = "normal"
     default_params = {"include_defp": False}
     enabled_by_default = False
-    summary = "Functions should have typespecs."
+    summary = "Functions should have a @spec."
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
-        specced: set[tuple[str, int]] = set()
-        for node in src.by_type("unary_operator"):
-            text = src.node_text(node)
-            if not text.startswith("@spec"):
-                continue
-            m = re.match(r"@spec\s+([a-z_][\w?!]*)\s*(\((.*?)\))?\s*::", text, re.S)
-            if m:
-                params = m.group(3)
-                arity = 0 if not params or not params.strip() else _count_top_level_commas(params) + 1
-                specced.add((m.group(1), arity))
-        kinds = frozenset({"def", "defp"} if ctx.params.get("include_defp") else {"def"})
-        seen: set[tuple[str, int]] = set()
-        for call, _kind in defs(src, kinds):
-            head = def_head(src, call)
-            if head is None or _has_impl_true(src, call):
-                continue
-            key = (head[0], len(head[1]))
-            if key in seen:
-                continue
-            seen.add(key)
-            defaults = sum(1 for p in head[1] if p.type == "binary_operator" and operator(src, p) == "\\\\")
-            if not any((head[0], key[1] - k) in specced for k in range(defaults + 1)):
-                yield ctx.issue("Functions should have a @spec type specification.", src.line_of(call),
-                                trigger=head[0])
-
-
-def _count_top_level_commas(text: str) -> int:
-    depth = count = 0
-    for ch in text:
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            count += 1
-    return count
-
-
-# --------------------------------------------------------------------- text layout
-
-
-@register
-class MaxLineLength(CredoCheck):
-    """Lines longer than `max_length` characters (definitions, heredocs, sigils, strings and URLs ignored)."""
-
-    name = "Credo.Check.Readability.MaxLineLength"
-    category = "readability"
-    base_priority = "low"
-    default_params = {
-        "max_length": 120,
-        "ignore_definitions": True,
-        "ignore_heredocs": True,
-        "ignore_specs": False,
-        "ignore_sigils": True,
-        "ignore_strings": True,
-        "ignore_urls": True,
-    }
-    summary = "Lines should not be longer than 120 characters."
-
-    def run(self, ctx: CheckContext) -> Iterator[Issue]:
-        src = ctx.src
-        max_len = int(ctx.params["max_length"])
-        long_lines = [i for i, line in enumerate(src.lines, 1) if len(line) > max_len]
-        if not long_lines:
+        kinds = ("def", "defp") if ctx.params.get("include_defp") else ("def",)
+        defs = calls_named(src, *kinds)
+        if not defs:
             return
-        types = []
-        if ctx.params.get("ignore_strings"):
-            types += ["string", "charlist", "quoted_atom"]
-        if ctx.params.get("ignore_sigils"):
-            types.append("sigil")
-        types.append("comment")
-        literals = LiteralRanges(src, tuple(types))
-        def_lines = {
-            src.line_of(c) for c, _ in defs(src, _ALL_DEFS | {"defmodule"})
-        } if ctx.params.get("ignore_definitions") else set()
-        for line_no in long_lines:
-            line = src.lines[line_no - 1]
-            stripped = line.lstrip()
-            if line_no in def_lines:
+        specs = _spec_signatures(src) | _impl_signatures(src, frozenset({"def", "defp"}))
+        quotes = [(q.start_byte, q.end_byte) for q in calls_named(src, "quote")]
+        for call in defs:
+            args = call_args(call)
+            if not args:
                 continue
-            if ctx.params.get("ignore_specs") and stripped.startswith("@spec"):
+            if any(s < call.start_byte and call.end_byte <= e for s, e in quotes):
                 continue
-            if ctx.params.get("ignore_urls") and re.search(r"https?://\S+", line):
+            parts = _name_and_params(src, _unwrap_when(src, args[0]))
+            if parts is None:
                 continue
-            # strings and sigils do not count towards the length (Credo measures the line without them)
-            base = literals.offset(line_no, 0)
-            code_chars, byte = 0, base
-            for ch in line:
-                if not literals.contains(byte):
-                    code_chars += 1
-                byte += len(ch.encode())
-            if code_chars <= max_len:
+            name = _text(src, parts[0])
+            if (name, len(parts[1] or [])) in specs:
                 continue
-            yield ctx.issue(f"Line is too long (max is {max_len}, was {len(line)}).", line_no,
-                            trigger=line[max_len:max_len + 20] or None, column=max_len + 1)
-
-
-@register
-class TrailingWhiteSpace(CredoCheck):
-    """Spaces or tabs at the end of a line (inside strings ignored by default)."""
-
-    name = "Credo.Check.Readability.TrailingWhiteSpace"
-    category = "readability"
-    base_priority = "low"
-    default_params = {"ignore_strings": True}
-    summary = "There should be no trailing white-space at the end of a line."
-
-    def run(self, ctx: CheckContext) -> Iterator[Issue]:
-        src = ctx.src
-        literals = _literals(src) if ctx.params.get("ignore_strings") else None
-        for line_no, line in enumerate(src.lines, 1):
-            stripped = line.rstrip(" \t\r")
-            if line.endswith("\r") and stripped == line.rstrip("\r"):
-                continue
-            if len(stripped) == len(line.rstrip("\r")):
-                continue
-            col0 = len(stripped.encode())
-            if literals is not None and literals.contains(literals.offset(line_no, col0)):
-                continue
-            yield ctx.issue("There should be no trailing white-space at the end of a line.", line_no,
-                            trigger=line[len(stripped):].rstrip("\r"), column=len(stripped) + 1)
-
-
-@register
-class TrailingBlankLine(CredoCheck):
-    """The file should end with exactly one newline."""
-
-    name = "Credo.Check.Readability.TrailingBlankLine"
-    category = "readability"
-    base_priority = "low"
-    summary = "Files should end with a single newline."
-
-    def run(self, ctx: CheckContext) -> Iterator[Issue]:
-        src = ctx.src
-        if src.text and not src.text.endswith("\n"):
-            yield ctx.issue("There should be a final \\n at the end of each file.", len(src.lines),
-                            trigger=None)
-
-
-@register
-class RedundantBlankLines(CredoCheck):
-    """More than `max_blank_lines` consecutive blank lines (outside strings)."""
-
-    name = "Credo.Check.Readability.RedundantBlankLines"
-    category = "readability"
-    base_priority = "low"
-    default_params = {"max_blank_lines": 1}
-    summary = "There should be no more than one consecutive blank line."
-
-    def run(self, ctx: CheckContext) -> Iterator[Issue]:
-        src = ctx.src
-        limit = int(ctx.params["max_blank_lines"])
-        literals = _literals(src)
-        run = 0
-        lines = src.lines[:-1] if src.lines and src.lines[-1] == "" else src.lines
-        for line_no, line in enumerate(lines, 1):
-            if line.strip() == "" and not literals.contains(literals.offset(line_no, 0)):
-                run += 1
-                if run == limit + 1:
-                    yield ctx.issue(f"There should be no more than {limit} consecutive blank lines.", line_no)
-            else:
-                run = 0
-
-
-def _code_positions(src: SourceFile, char: str) -> Iterator[tuple[int, int]]:
-    """(line, 0-based char column) of each `char` outside strings, sigils and comments."""
-    if char not in src.text:
-        return
-    literals = _literals(src)
-    for line_no, line in enumerate(src.lines, 1):
-        if char not in line:
-            continue
-        start = 0
-        while (idx := line.find(char, start)) >= 0:
-            start = idx + 1
-            if not literals.contains(literals.offset(line_no, len(line[:idx].encode()))):
-                if idx > 0 and line[idx - 1] == "?":  # character literal ?; / ?,
-                    continue
-                yield line_no, idx
-
-
-@register
-class Semicolons(CredoCheck):
-    """Semicolons separating expressions."""
-
-    name = "Credo.Check.Readability.Semicolons"
-    category = "readability"
-    base_priority = "high"
-    summary = "Don't use ; to separate statements."
-
-    def run(self, ctx: CheckContext) -> Iterator[Issue]:
-        for line_no, col in _code_positions(ctx.src, ";"):
-            yield ctx.issue("Don't use ; to separate statements and expressions.", line_no, trigger=";",
-                            column=col + 1)
-
-
-@register
-class SpaceAfterCommas(CredoCheck):
-    """A comma followed directly by something other than a space or line end."""
-
-    name = "Credo.Check.Readability.SpaceAfterCommas"
-    category = "readability"
-    base_priority = "normal"
-    summary = "Put a space after commas."
-
-    def run(self, ctx: CheckContext) -> Iterator[Issue]:
-        src = ctx.src
-        for line_no, col in _code_positions(src, ","):
-            line = src.lines[line_no - 1]
-            nxt = line[col + 1 : col + 2]
-            if nxt and nxt not in " \t\r":
-                yield ctx.issue("Space missing after comma.", line_no, trigger="," + nxt, column=col + 1)
+            yield ctx.issue(
+                f"Function `{name}` has no @spec; add a type specification.",
+                src.line_of(call),
+                trigger=name,
+            )

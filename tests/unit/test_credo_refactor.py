@@ -182,6 +182,7 @@ def test_function_arity() -> None:
     assert lines(issues) == [2] and issues[0].trigger == "f"
     assert run("FunctionArity", ARITY, ignore_defp=True) == []
     assert run("FunctionArity", ARITY, max_arity=9) == []
+    assert lines(run("FunctionArity", ARITY, max_arity=1)) == [2, 3]
     multi = "defmodule M do\n  def f(\n    a, b, c,\n    d, e, f,\n    g, h, i\n  ) do\n    a\n  end\nend\n"
     assert lines(run("FunctionArity", multi)) == [2]
 

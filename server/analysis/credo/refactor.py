@@ -511,13 +511,13 @@ class CyclomaticComplexity(CredoCheck):
 # --------------------------------------------------------------------------------------------
 
 
-def _quick_arity(def_call: Node) -> int:
+def _quick_arity(def_call: Node, max_arity: int) -> int:
     """An upper bound of a definition's parameter count, read without decoding any text."""
     args = _args_of(def_call)
     if args is None or not args.named_child_count:
         return 0
     head = args.named_child(0)
-    if head.end_byte - head.start_byte < 16:  # too short for nine parameters
+    if head.end_byte - head.start_byte < 2 * max_arity + 4:  # too short for more than max_arity parameters
         return 0
     if head.type == "binary_operator":
         left = head.child_by_field_name("left")
@@ -545,14 +545,14 @@ class FunctionArity(CredoCheck):
         max_arity = int(ctx.params["max_arity"])
         kinds = ("def", "defmacro") if ctx.params.get("ignore_defp") else _DEF_OPS
         data = src.data
-        for call in (c for kind in kinds for c in calls_named(src, kind)):
+        for call in sorted((c for kind in kinds for c in calls_named(src, kind)), key=_START):
             start = call.start_byte
             eol = data.find(b"\n", start)
             first_line = data[start:eol] if eol >= 0 else data[start:]
             if (first_line.count(b",") < max_arity and first_line.count(b"(") == first_line.count(b")")
                     and not first_line.rstrip().endswith((b",", b"\\"))):
                 continue  # the whole head is on this line and has too few commas
-            if _quick_arity(call) <= max_arity:
+            if _quick_arity(call, max_arity) <= max_arity:
                 continue
             head = def_head(src, call)
             if head is None:

@@ -8,7 +8,6 @@ module's share. These figures feed the `priority` and `scope` fields of the JSON
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 
 from .ast import FUNCTION_DEFS, call_args, def_head, do_block, local_call_name, module_name
@@ -42,12 +41,13 @@ class ScopeIndex:
     def __init__(self, src: SourceFile) -> None:
         self._scopes: list[_Scope] = []
         self._build(src)
-        self._starts = [s.start_line for s in self._scopes]
+        self._by_line: dict[int, _Scope] | None = None
 
     def _build(self, src: SourceFile) -> None:
         if src.root is None:
             return
         own: dict[str, int] = {}
+        def_counts = self._def_counts(src)
         for call in src.calls:
             kind = local_call_name(src, call)
             if kind not in _SCOPE_DEFS:
@@ -56,7 +56,7 @@ class ScopeIndex:
                 name = self._module_path(src, call)
                 if name is None:
                     continue
-                prio = 2 if self._def_count(src, call) >= _MANY_FUNCTIONS else 1
+                prio = 2 if def_counts.get(call.id, 0) >= _MANY_FUNCTIONS else 1
             else:
                 head = def_head(src, call)
                 if head is None:
@@ -90,23 +90,28 @@ class ScopeIndex:
         return own or outer
 
     @staticmethod
-    def _def_count(src: SourceFile, defmodule: object) -> int:
-        lo, hi = defmodule.start_byte, defmodule.end_byte  # type: ignore[attr-defined]
-        return sum(
-            1
-            for n in src.calls
-            if lo <= n.start_byte and n.end_byte <= hi and local_call_name(src, n) in {"def", "defp", "defmacro"}
-        )
+    def _def_counts(src: SourceFile) -> dict[int, int]:
+        """Definitions (def, defp, defmacro) inside each defmodule, nested ones included, in one pass."""
+        from .ast import ancestors, calls_named
+
+        counts: dict[int, int] = {}
+        for d in calls_named(src, "def", "defp", "defmacro"):
+            for anc in ancestors(d):
+                if anc.type == "call" and local_call_name(src, anc) == "defmodule":
+                    counts[anc.id] = counts.get(anc.id, 0) + 1
+        return counts
 
     def scope_at(self, line_no: int) -> _Scope | None:
         """Innermost scope containing the line, or None outside any module or def."""
-        idx = bisect.bisect_right(self._starts, line_no)
-        best: _Scope | None = None
-        for s in self._scopes[:idx]:
-            if s.start_line <= line_no <= s.end_line:
-                if best is None or s.start_line >= best.start_line:
-                    best = s
-        return best
+        if self._by_line is None:
+            # Scopes nest, so painting them in order of their first line leaves the innermost one
+            # on each line; one pass instead of a search per issue.
+            by_line: dict[int, _Scope] = {}
+            for scope in self._scopes:
+                for line in range(scope.start_line, scope.end_line + 1):
+                    by_line[line] = scope
+            self._by_line = by_line
+        return self._by_line.get(line_no)
 
     def name_at(self, line_no: int) -> str | None:
         """Credo's scope name for the line (`Foo.Bar.baz`), or None."""

@@ -30,9 +30,16 @@ from .readability_text import LiteralRanges, _literals, quoted_kind  # noqa: F40
 # --- names -----------------------------------------------------------------------------------------
 
 
+_SNAKE_ASCII = re.compile(r"[a-z0-9_?!]+\Z")
+_SNAKE_ASCII_BYTES = re.compile(rb"[a-z0-9_?!]+\Z")
+
+
 def snake_case(name: str, allow_acronyms: bool = False) -> bool:
-    """Credo's `Name.snake_case?`: lower-case letters, digits, `_`, `?` and `!` only."""
-    if name and all(_snake_char(ch) for ch in name):
+    """Credo's `Name.snake_case?`: lower-case letters, digits, `_`, `?` and `!` only (Unicode-aware)."""
+    if name.isascii():
+        if _SNAKE_ASCII.match(name):
+            return True
+    elif name and all(_snake_char(ch) for ch in name):
         return True
     if allow_acronyms:
         parts = name.split("_")
@@ -107,6 +114,68 @@ def _name_and_params(src: SourceFile, node: Node) -> tuple[Node, list[Node] | No
     return None
 
 
+class DefHead:
+    """One definition call as the naming checks see it (computed once per file, params on demand)."""
+
+    __slots__ = ("call", "kind", "head", "guarded", "name_node", "_params", "_params_done")
+
+    def __init__(self, call: Node, kind: str, head: Node, guarded: bool, name_node: Node | None) -> None:
+        self.call = call
+        self.kind = kind
+        self.head = head  # the head with a `when` guard looked through
+        self.guarded = guarded
+        self.name_node = name_node  # identifier naming the function, None for other head shapes
+        self._params: list[Node] | None = None
+        self._params_done = False
+
+    @property
+    def params(self) -> list[Node] | None:
+        """Parameter nodes; None when the name is written without parentheses."""
+        if not self._params_done:
+            self._params_done = True
+            if self.head.type == "call":
+                args = self.head.named_child(1) if self.head.named_child_count > 1 else None
+                self._params = list(args.named_children) if args is not None and args.type == "arguments" else []
+        return self._params
+
+
+_ALL_DEF_KINDS = ("def", "defp", "defmacro", "defmacrop", "defguard", "defguardp")
+
+
+def def_heads(src: SourceFile) -> list[DefHead]:
+    """Every definition call (`def` ... `defguardp`) of a file with its head, in source order."""
+    cached = getattr(src, "_readability_def_heads", None)
+    if cached is not None:
+        return cached
+    data = src.data
+    out: list[DefHead] = []
+    for kind in _ALL_DEF_KINDS:
+        for call in calls_named(src, kind):
+            args = call.named_child(1) if call.named_child_count > 1 else None
+            if args is None or args.type != "arguments" or args.named_child_count == 0:
+                continue
+            head = args.named_child(0)
+            if head is None:
+                continue
+            guarded = False
+            if head.type == "binary_operator":
+                op = head.child_by_field_name("operator")
+                if op is not None and data[op.start_byte : op.end_byte] == b"when":
+                    guarded = True
+                    head = head.child_by_field_name("left") or head
+            name_node: Node | None = None
+            if head.type == "identifier":
+                name_node = head
+            elif head.type == "call":
+                target = head.child_by_field_name("target")
+                if target is not None and target.type == "identifier":
+                    name_node = target
+            out.append(DefHead(call, kind, head, guarded, name_node))
+    out.sort(key=lambda d: d.call.start_byte)
+    src._readability_def_heads = out  # type: ignore[attr-defined]
+    return out
+
+
 def _is_unquote(src: SourceFile, name_node: Node) -> bool:
     return name_node.type == "identifier" and _text(src, name_node) in ("unquote", "unquote_splicing")
 
@@ -154,14 +223,11 @@ class FunctionNames(CredoCheck):
         src = ctx.src
         allow_acronyms = bool(ctx.params.get("allow_acronyms"))
         by_signature: dict[tuple[str, int], Issue] = {}
-        for call in calls_named(src, *self._KINDS):
-            args = call_args(call)
-            if not args:
-                continue
-            head = args[0]
-            if head.type == "binary_operator" and operator(src, head) == "when":
-                head = head.child_by_field_name("left") or head
-            found = _head_name(src, head)
+        data = src.data
+        for d in def_heads(src):
+            if d.name_node is not None and _SNAKE_ASCII_BYTES.match(data, d.name_node.start_byte, d.name_node.end_byte):
+                continue  # the common case, decided without building anything else
+            found = _head_name(src, d.head)
             if found is None:
                 continue
             name, arity, anchor = found
@@ -234,22 +300,18 @@ class PredicateFunctionNames(CredoCheck):
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
+        if b"is_" not in src.data:
+            return
         candidates: list[tuple[str, int, int]] = []
-        for call in calls_named(src, *self._KINDS):
-            args = call_args(call)
-            if not args:
+        for d in def_heads(src):
+            # a guarded head names `when` in Credo's AST, so it is never a candidate
+            if d.kind not in self._KINDS or d.guarded or d.name_node is None or _is_unquote(src, d.name_node):
                 continue
-            parts = _name_and_params(src, args[0])  # a guarded head names `when`: never a candidate
-            if parts is None:
-                continue
-            name_node, params = parts
-            if _is_unquote(src, name_node):
-                continue
-            name = _text(src, name_node)
+            name = _text(src, d.name_node)
             if not name.startswith("is_"):
                 continue
-            if name.endswith("?") or local_call_name(src, call) != "defmacro":
-                candidates.append((name, len(params or []), src.line_of(name_node)))
+            if name.endswith("?") or d.kind != "defmacro":
+                candidates.append((name, len(d.params or []), src.line_of(d.name_node)))
         if not candidates:
             return
         impls = _impl_signatures(src, self._KINDS)
@@ -291,15 +353,18 @@ class ParenthesesOnZeroArityDefs(CredoCheck):
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
         enforce = bool(ctx.params.get("parens"))
-        for call in calls_named(src, *self._KINDS):
-            args = call_args(call)
-            if not args:
+        if not enforce and b"()" not in src.data:
+            return
+        for d in def_heads(src):
+            # `when` heads and operators have arguments in Credo's AST
+            if d.kind not in self._KINDS or d.guarded or d.name_node is None:
                 continue
-            parts = _name_and_params(src, args[0])
-            if parts is None:
-                continue  # `when` heads and operators have arguments in Credo's AST
-            name_node, params = parts
-            if params or _is_unquote(src, name_node):
+            name_node = d.name_node
+            if d.head.type == "call":
+                args = d.head.named_child(1) if d.head.named_child_count > 1 else None
+                if args is not None and args.named_child_count > 0:
+                    continue  # has parameters
+            if _is_unquote(src, name_node):
                 continue
             name = _text(src, name_node)
             line_no = src.line_of(name_node)
@@ -333,7 +398,10 @@ class PreferImplicitTry(CredoCheck):
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
-        for call in calls_named(src, "def", "defp", "defmacro"):
+        for try_call in calls_named(src, "try"):
+            call = self._enclosing_def(src, try_call)
+            if call is None:
+                continue
             args = call_args(call)
             block = do_block(call)
             if block is not None:
@@ -341,43 +409,44 @@ class PreferImplicitTry(CredoCheck):
                     c.type in ("else_block", "rescue_block", "catch_block", "after_block") for c in block.named_children
                 ):
                     continue
-            else:
-                if len(args) != 2 or args[1].type != "keywords" or len(args[1].named_children) != 1:
-                    continue
+            elif len(args) != 2 or args[1].type != "keywords" or len(args[1].named_children) != 1:
+                continue
             if args[0].type not in ("identifier", "call", "binary_operator", "unary_operator"):
                 continue
             body = body_nodes(src, call)
-            if len(body) == 1 and body[0].type == "call" and local_call_name(src, body[0]) == "try":
+            if len(body) == 1 and body[0] == try_call:
                 yield ctx.issue(
                     "The function body is a single `try`; drop it and let the function rescue directly.",
-                    src.line_of(body[0]),
+                    src.line_of(try_call),
                     trigger="try",
                 )
+
+    @staticmethod
+    def _enclosing_def(src: SourceFile, try_call: Node) -> Node | None:
+        """The def/defp/defmacro whose `do` body directly holds this `try`, if any."""
+        parent = try_call.parent
+        if parent is None:
+            return None
+        if parent.type == "do_block":
+            owner = parent.parent
+        elif parent.type == "pair":
+            keywords = parent.parent
+            args = keywords.parent if keywords is not None else None
+            owner = args.parent if args is not None else None
+        else:
+            return None
+        if owner is not None and owner.type == "call" and local_call_name(src, owner) in ("def", "defp", "defmacro"):
+            return owner
+        return None
 
 
 # --- variables ----------------------------------------------------------------------------------------
 
+_SHAPE_TABLE = bytes(
+    ord("a") if (97 <= i <= 122 or 48 <= i <= 57 or i == 95) else ord("A") if (65 <= i <= 90 or i >= 128) else 32
+    for i in range(256)
+)
 _SPECIAL_VARS = frozenset({"__CALLER__", "__DIR__", "__ENV__", "__MODULE__"})
-
-
-def _variables(src: SourceFile, node: Node) -> Iterator[Node]:
-    """Identifiers used as variables below `node` (not call names or `.field` names)."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if n.type == "identifier":
-            parent = n.parent
-            if parent is not None:
-                if parent.type == "call" and parent.child_by_field_name("target") == n:
-                    continue
-                if parent.type == "dot" and parent.child_by_field_name("right") == n:
-                    continue
-            yield n
-            continue
-        if n.type in ("string", "charlist", "sigil", "comment", "keyword", "atom", "quoted_atom"):
-            if n.type not in ("string", "charlist", "sigil"):
-                continue
-        stack.extend(reversed(n.named_children))
 
 
 @register
@@ -391,52 +460,97 @@ class VariableNames(CredoCheck):
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
-        patterns: list[Node] = []
-        for op in src.by_type("binary_operator"):
-            if operator(src, op) in ("=", "<-"):
-                left = op.child_by_field_name("left")
-                if left is not None:
-                    patterns.append(left)
-        for clause in src.by_type("stab_clause"):
-            left = clause.child_by_field_name("left")
-            if left is not None:
-                patterns.append(left)
-        for call in calls_named(src, "def", "defp"):
-            args = call_args(call)
-            if len(args) != 2:
+        root = src.root
+        if root is None:
+            return
+        data = src.data
+        seen: set[int] = set()
+        # Every name that is not snake_case has a lower-case letter, digit or `_` right before an
+        # upper-case (or non-ASCII) letter; a byte translation finds those spots at C speed.
+        shape = data.translate(_SHAPE_TABLE)
+        pos = shape.find(b"aA")
+        while pos >= 0:
+            node = root.descendant_for_byte_range(pos, pos + 1)
+            pos = shape.find(b"aA", pos + 1)
+            if node is None or node.type != "identifier" or node.start_byte in seen:
                 continue
-            head = args[0]
-            if head.type == "binary_operator" and operator(src, head) == "when":
-                left = head.child_by_field_name("left")
-                if left is not None and left.type == "call":
-                    params = next((c for c in left.named_children if c.type == "arguments"), None)
-                    if params is not None:
-                        patterns.append(params)
+            seen.add(node.start_byte)
+            name = data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+            if name in _SPECIAL_VARS or snake_case(name) or _NO_CASE.match(name):
                 continue
-            parts = _name_and_params(src, head)
-            if parts is not None and parts[1] is not None and len(parts[1]) == 2:
-                patterns.append(parts[1][0])
-        seen: set[tuple[int, int]] = set()
-        found: list[Node] = []
-        for pattern in patterns:
-            for var in _variables(src, pattern):
-                name = _text(src, var)
-                if name in _SPECIAL_VARS or snake_case(name) or _NO_CASE.match(name):
-                    continue
-                key = (var.start_byte, pattern.start_byte)
-                if key not in seen:
-                    seen.add(key)
-                    found.append(var)
-        for var in sorted(found, key=lambda n: n.start_byte):
-            name = _text(src, var)
-            yield ctx.issue(
-                f"Variable `{name}` is not snake_case; write variable names in snake_case.",
-                src.line_of(var),
-                trigger=name,
-            )
+            if not _is_variable(node):
+                continue
+            for _ in range(_pattern_count(src, node)):
+                yield ctx.issue(
+                    f"Variable `{name}` is not snake_case; write variable names in snake_case.",
+                    src.line_of(node),
+                    trigger=name,
+                )
+
+
+def _is_variable(ident: Node) -> bool:
+    """An identifier used as a variable: not a call name and not the field of `a.b`."""
+    parent = ident.parent
+    if parent is None:
+        return True
+    if parent.type == "call" and parent.child_by_field_name("target") == ident:
+        return False
+    if parent.type == "dot" and parent.child_by_field_name("right") == ident:
+        return False
+    return True
+
+
+def _pattern_count(src: SourceFile, ident: Node) -> int:
+    """How many of the patterns Credo inspects hold this identifier.
+
+    Those are the left sides of `=` and `<-`, the heads of `->` clauses, the parameters of a
+    guarded `def`/`defp`, and the first parameter of a two-parameter `def`/`defp`.
+    """
+    count = 0
+    child, parent = ident, ident.parent
+    while parent is not None:
+        t = parent.type
+        if t == "binary_operator":
+            if parent.child_by_field_name("left") == child and operator(src, parent) in ("=", "<-"):
+                count += 1
+        elif t == "stab_clause":
+            if parent.child_by_field_name("left") == child:
+                count += 1
+        elif t == "arguments" and child.type != "keywords":
+            count += _def_param_hit(src, parent, child)
+        child, parent = parent, parent.parent
+    return count
+
+
+def _def_param_hit(src: SourceFile, params: Node, param: Node) -> int:
+    """1 when `param` is a parameter Credo checks in a `def`/`defp` head held by `params`."""
+    head = params.parent
+    if head is None or head.type != "call":
+        return 0
+    holder = head.parent
+    guarded = False
+    if holder is not None and holder.type == "binary_operator" and operator(src, holder) == "when":
+        if holder.child_by_field_name("left") != head:
+            return 0
+        guarded, holder = True, holder.parent
+    if holder is None or holder.type != "arguments":
+        return 0
+    definition = holder.parent
+    if definition is None or definition.type != "call" or local_call_name(src, definition) not in ("def", "defp"):
+        return 0
+    def_args = call_args(definition)
+    if len(def_args) != 2 or def_args[0] != (head if not guarded else head.parent):
+        return 0
+    if guarded:
+        return 1
+    named = params.named_children
+    return 1 if len(named) == 2 and named[0] == param else 0
 
 
 # --- modules and attributes ---------------------------------------------------------------------------
+
+
+_ODD_ATTRIBUTE = re.compile(rb"@\s*[a-z_0-9]*[^a-z_0-9?!\s(\[{\"'@:.,)\]}]")
 
 
 @register
@@ -450,6 +564,8 @@ class ModuleAttributeNames(CredoCheck):
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
+        if not _ODD_ATTRIBUTE.search(src.data):
+            return  # every `@name` in the file is lower-case ASCII
         for op in src.by_type("unary_operator"):
             if operator(src, op) != "@":
                 continue
@@ -948,6 +1064,9 @@ class ParenthesesInCondition(CredoCheck):
         )
 
 
+_FN_CALL_END = re.compile(rb"end\s*\)\s*\.\s*\(")
+
+
 @register
 class PipeIntoAnonymousFunctions(CredoCheck):
     """`x |> (fn y -> ... end).()`: piping into an anonymous function call."""
@@ -959,6 +1078,8 @@ class PipeIntoAnonymousFunctions(CredoCheck):
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
+        if not _FN_CALL_END.search(src.data):
+            return  # no `(fn ... end).(` anywhere
         for pipe in pipes(src):
             right = pipe.child_by_field_name("right")
             if right is None or right.type != "call":

@@ -135,6 +135,51 @@ def masked_lines(src: SourceFile, replacements: dict[str, str], fill_empty: bool
     return lines
 
 
+def masked_line(src: SourceFile, line_no: int, replacements: dict[str, str]) -> str:
+    """One line as `masked_lines` would give it, computed from the literals touching that line only."""
+    literals = outer_literals(src)
+    starts = getattr(src, "_outer_literal_starts", None)
+    if starts is None:
+        starts = [n.start_byte for n, _ in literals]
+        src._outer_literal_starts = starts  # type: ignore[attr-defined]
+    data = src.data
+    line_start = src._line_starts[line_no - 1]
+    nl = data.find(b"\n", line_start)
+    line_end = nl if nl >= 0 else len(data)
+    i = max(bisect.bisect_right(starts, line_start) - 1, 0)
+    parts: list[bytes] = []
+    pos = line_start
+    while i < len(literals) and starts[i] < line_end:
+        node, kind = literals[i]
+        i += 1
+        repl = replacements.get(kind)
+        if repl is None:
+            continue
+        c_start, c_end = _content_range(node)
+        c_start, c_end = max(c_start, line_start), min(c_end, line_end)
+        if c_end <= c_start or c_start < pos:
+            continue
+        parts.append(data[pos:c_start])
+        chunk = data[c_start:c_end].decode("utf-8", errors="replace").rstrip("\r")
+        parts.append((repl * len(chunk)).encode("utf-8"))
+        pos = c_end
+    parts.append(data[pos:line_end])
+    return b"".join(parts).decode("utf-8", errors="replace")
+
+
+def _in_literal_content(src: SourceFile):  # noqa: ANN202
+    """A predicate: does this byte offset lie inside the contents of a string-like literal?"""
+    literals = outer_literals(src)
+    ranges = [_content_range(n) for n, _ in literals]
+    starts = [r[0] for r in ranges]
+
+    def inside(byte: int) -> bool:
+        i = bisect.bisect_right(starts, byte) - 1
+        return i >= 0 and ranges[i][0] <= byte < ranges[i][1]
+
+    return inside
+
+
 def _leaf_at(src: SourceFile, byte: int) -> Node | None:
     root = src.root
     if root is None:
@@ -172,28 +217,29 @@ class MaxLineLength(CredoCheck):
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src, p = ctx.src, ctx.params
         max_length = int(p["max_length"])
-        if not any(len(line) > max_length for line in src.lines):
+        lengths = list(map(len, src.lines))
+        if not lengths or max(lengths) <= max_length:
             return
+        candidates = [i + 1 for i, n in enumerate(lengths) if n > max_length]
         repl: dict[str, str] = {}
         if p.get("ignore_heredocs"):
             repl["heredoc"] = ""
         if p.get("ignore_sigils"):
             repl["sigil"] = ""
-        lines = masked_lines(src, repl) if repl else src.lines
-        compare = masked_lines(src, {**repl, "string": ""}) if p.get("ignore_strings") else lines
+        compare_repl = {**repl, "string": ""} if p.get("ignore_strings") else repl
         skip: set[int] = set()
         if p.get("ignore_definitions"):
             skip.update(src.line_of(c) for c in calls_named(src, "def", "defp", "defmacro") if call_args(c))
         if p.get("ignore_specs"):
             skip.update(src.line_of(c) for c in calls_named(src, "spec") if call_args(c))
         ignore_urls = p.get("ignore_urls")
-        for idx, cmp_line in enumerate(compare):
-            line_no = idx + 1
-            if len(cmp_line) <= max_length or line_no in skip:
+        for line_no in candidates:
+            if line_no in skip:
                 continue
-            if ignore_urls and _URL_RE.search(cmp_line):
+            cmp_line = masked_line(src, line_no, compare_repl)
+            if len(cmp_line) <= max_length or (ignore_urls and _URL_RE.search(cmp_line)):
                 continue
-            line = lines[idx] if idx < len(lines) else cmp_line
+            line = masked_line(src, line_no, repl)
             yield ctx.issue(
                 f"Line is too long (max is {max_length}, was {len(line)}).",
                 line_no,
@@ -215,14 +261,15 @@ class RedundantBlankLines(CredoCheck):
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
         max_blank = int(ctx.params["max_blank_lines"])
-        if "\n\n" not in src.text:
-            return
-        lines = masked_lines(
-            src, {"string": "=", "heredoc": "=", "sigil": "=", "charlist": "="}, fill_empty=True
-        )
+        text = src.text
+        if "\n" * (max_blank + 2) not in text and not text.startswith("\n" * (max_blank + 1)):
+            return  # no run of more than `max_blank` empty lines anywhere
+        inside = _in_literal_content(src)
         run = 0
-        for idx, line in enumerate(lines):
-            if line == "":
+        line_starts = src._line_starts
+        for idx, line in enumerate(src.lines):
+            # a line inside a string, heredoc, sigil or charlist is filled in by Credo, so never blank
+            if line == "" and not inside(line_starts[idx] if idx < len(line_starts) else len(src.data)):
                 run += 1
                 if run > max_blank:
                     yield ctx.issue(
@@ -300,6 +347,9 @@ def _int_text(text: str) -> str:
         return text
 
 
+_COMMA_GLUED = re.compile(rb",(?=[^ \t\r\n#])")
+
+
 @register
 class SpaceAfterCommas(CredoCheck):
     """A comma directly followed by the next token, without a space."""
@@ -311,19 +361,15 @@ class SpaceAfterCommas(CredoCheck):
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
-        data = src.data
-        pos = data.find(b",")
-        while pos >= 0:
-            nxt = data[pos + 1 : pos + 2]
-            if nxt and nxt not in b" \t\r\n#":
-                leaf = _leaf_at(src, pos)
-                if leaf is not None and leaf.type == "," and leaf.start_byte == pos:
-                    after = _leaf_at(src, pos + 1)
-                    trigger = _comma_trigger(src, after) if after is not None else None
-                    if trigger is not None:
-                        line, col = _byte_to_line_col(src, pos)
-                        yield ctx.issue("Missing space after comma.", line, trigger=trigger, column=col)
-            pos = data.find(b",", pos + 1)
+        for m in _COMMA_GLUED.finditer(src.data):
+            pos = m.start()
+            leaf = _leaf_at(src, pos)
+            if leaf is not None and leaf.type == "," and leaf.start_byte == pos:
+                after = _leaf_at(src, pos + 1)
+                trigger = _comma_trigger(src, after) if after is not None else None
+                if trigger is not None:
+                    line, col = _byte_to_line_col(src, pos)
+                    yield ctx.issue("Missing space after comma.", line, trigger=trigger, column=col)
 
 
 @register
@@ -353,6 +399,11 @@ class TrailingWhiteSpace(CredoCheck):
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
+        data = src.data
+        if data.isascii() and not data.endswith((b" ", b"\t")) and not any(
+            probe in data for probe in (b" \n", b"\t\n", b" \r", b"\t\r")
+        ):
+            return  # no line ends in white-space
         if not any(line.rstrip("\r")[-1:] in _H_SPACE_CHARS for line in src.lines if line):
             return
         if ctx.params.get("ignore_strings"):

@@ -1,162 +1,250 @@
-"""Credo's Design checks: TODO/FIXME tags and nested module names that should be aliased."""
+"""Credo's Design checks: TODO/FIXME tags, and nested module names an `alias` would shorten."""
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 from tree_sitter import Node
 
-from ..ast import ancestors, calls_named, local_call_name, operator, remote_call
+from ..ast import call_args, calls_named, remote_call
 from ..checks import CheckContext, CredoCheck, register
 from ..issues import Issue
 from ..source import SourceFile
 
-_DOC_ATTRIBUTES = ("@doc", "@moduledoc", "@shortdoc", "@typedoc")
+# Credo reads tags from these attributes only (not `@typedoc`), and only when the value is a
+# plain string: an interpolated string or a sigil (`~S"""`) is not a binary in the AST.
+_DOC_ATTRIBUTES = frozenset({"doc", "moduledoc", "shortdoc"})
 
 
-def _tag_in_comment(tag: str) -> re.Pattern[str]:
-    # `#` then the tag, not preceded by `?` (a `?#` character literal is not a comment)
-    return re.compile(rf"(\A|[^?])#\s*{tag}:?\s*", re.I)
-
-
-def _tag_in_doc(tag: str) -> re.Pattern[str]:
-    return re.compile(rf"^\s*{tag}:?\s*", re.I | re.M)
-
-
-def _doc_strings(src: SourceFile) -> Iterator[Node]:
+def _doc_strings(src: SourceFile) -> Iterator[tuple[Node, str]]:
+    """(attribute node, string content) of every `@doc`/`@moduledoc`/`@shortdoc "..."`."""
+    data = src.data
     for node in src.by_type("unary_operator"):
-        if operator(src, node) == "@" and src.node_text(node).startswith(_DOC_ATTRIBUTES):
-            yield from src.nodes_of_type("string", "sigil", node=node)
+        if data[node.start_byte : node.start_byte + 1] != b"@":
+            continue
+        operand = node.child_by_field_name("operand")
+        if operand is None or operand.type != "call":
+            continue
+        target = operand.child_by_field_name("target")
+        if target is None or data[target.start_byte : target.end_byte].decode() not in _DOC_ATTRIBUTES:
+            continue
+        args = call_args(operand)
+        if len(args) != 1 or args[0].type != "string":
+            continue
+        string = args[0]
+        parts = [c for c in string.named_children]
+        if any(c.type == "interpolation" for c in parts):
+            continue
+        content = "".join(src.node_text(c) for c in parts if c.type in ("quoted_content", "escape_sequence"))
+        yield node, content
 
 
 class _TagCheck(CredoCheck):
-    """Shared rule: a tag such as TODO in a comment (and, with include_doc, in documentation)."""
+    """Shared rule: a tag such as TODO at the start of a comment, or (with include_doc) of a doc string."""
 
     tag: str
     category = "design"
-    default_params = {"include_doc": True}
+    default_params: dict[str, Any] = {"include_doc": True}
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
-        if self.tag.lower() not in src.text.lower():
-            return
-        comment_re = _tag_in_comment(self.tag)
-        for node in src.by_type("comment"):
-            text = src.node_text(node)
+        found: list[tuple[int, str]] = []
+        if ctx.params.get("include_doc") and re.search(rf"@(doc|moduledoc|shortdoc)\s+\"+\s*{self.tag}", src.text, re.I):
+            doc_re = re.compile(rf"\A\s*{self.tag}:?\s*.+", re.I)
+            for node, content in _doc_strings(src):
+                if doc_re.match(content):
+                    found.append((src.line_of(node), content.rstrip()))
+        comment_re = re.compile(rf"(\A|[^?])#\s*{self.tag}:?\s*.+", re.I)
+        comments = src.by_type("comment")
+        starts = [c.start_byte for c in comments]
+        seen: set[int] = set()
+        for m in re.finditer(rf"#[^\S\n]*{self.tag}".encode(), src.data, re.I):
+            i = bisect.bisect_right(starts, m.start()) - 1
+            if i < 0 or i in seen or not comments[i].start_byte <= m.start() < comments[i].end_byte:
+                continue
+            seen.add(i)
+            text = src.node_text(comments[i]).rstrip("\r")
             if comment_re.search(text):
-                yield ctx.issue(f"Found a {self.tag} tag in a comment: {text.strip()}", src.line_of(node),
-                                trigger=self.tag)
-        if ctx.params.get("include_doc"):
-            doc_re = _tag_in_doc(self.tag)
-            for doc in _doc_strings(src):
-                text = src.node_text(doc)
-                for match in doc_re.finditer(text):
-                    line = src.line_of(doc) + text.count("\n", 0, match.start())
-                    if match.start() > 0 and text[match.start() - 1] != "\n" and line == src.line_of(doc):
-                        continue
-                    yield ctx.issue(f"Found a {self.tag} tag in documentation.", line, trigger=self.tag)
+                found.append((src.line_of(comments[i]), text))
+        found.sort()
+        for line_no, trigger in found:
+            issue = ctx.issue(f"Found a {self.tag} tag: {trigger.strip()}", line_no, trigger=trigger)
+            # Credo reports these tags without a column
+            yield dataclasses.replace(issue, column=None, column_end=None)
 
 
 @register
 class TagTODO(_TagCheck):
-    """TODO tags in comments and documentation."""
+    """TODO tags in comments (`# TODO: ...`) and, by default, at the start of `@doc`/`@moduledoc` strings."""
 
     name = "Credo.Check.Design.TagTODO"
     base_priority = "normal"
-    summary = "TODO tags should become issues in the tracker."
+    summary = "TODO notes belong in the issue tracker, not the code."
     tag = "TODO"
 
 
 @register
 class TagFIXME(_TagCheck):
-    """FIXME tags in comments and documentation."""
+    """FIXME tags in comments (`# FIXME: ...`) and, by default, at the start of `@doc`/`@moduledoc` strings."""
 
     name = "Credo.Check.Design.TagFIXME"
     base_priority = "high"
-    summary = "FIXME tags mark known bugs that should be fixed."
+    summary = "FIXME notes mark known bugs that should be fixed."
     tag = "FIXME"
 
 
-_EXCLUDED_LASTNAMES = frozenset(
+_EXCLUDED_NAMESPACES = ["File", "IO", "Inspect", "Kernel", "Macro", "Supervisor", "Task", "Version"]
+_EXCLUDED_LASTNAMES = (
     "Access Agent Application Atom Base Behaviour Bitwise Code Date DateTime Dict Enum Exception File Float "
     "GenEvent GenServer HashDict HashSet Integer IO Kernel Keyword List Macro Map MapSet Module NaiveDateTime "
     "Node OptionParser Path Port Process Protocol Range Record Regex Registry Set Stream String StringIO "
-    "Supervisor System Task Time Tuple URI Version".split()
-)
+    "Supervisor System Task Time Tuple URI Version"
+).split()
 
 
-_STDLIB_ROOTS = frozenset("Calendar Config Collectable Enumerable Inspect List.Chars Logger Mix ExUnit IEx EEx".split())
+def _in_attribute(src: SourceFile, node: Node) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.type == "unary_operator" and src.data[parent.start_byte : parent.start_byte + 1] == b"@":
+            return True
+        parent = parent.parent
+    return False
+
+
+def _module_aliases(src: SourceFile, module: Node) -> list[str]:
+    """Full names from `alias A.B` and `alias A.{B, C}` inside a module (`as:` forms are not counted)."""
+    out: list[str] = []
+    for call in calls_named(src, "alias"):
+        if not (module.start_byte <= call.start_byte < module.end_byte):
+            continue
+        args = call_args(call)
+        if len(args) != 1:
+            continue
+        arg = args[0]
+        if arg.type == "alias":
+            out.append(src.node_text(arg))
+        elif arg.type == "dot":
+            left, right = arg.child_by_field_name("left"), arg.child_by_field_name("right")
+            if left is not None and right is not None and left.type == "alias" and right.type == "tuple":
+                base = src.node_text(left)
+                out.extend(f"{base}.{src.node_text(c)}" for c in right.named_children if c.type == "alias")
+    return out
+
+
+def _module_dependencies(src: SourceFile, module: Node) -> set[str]:
+    """Module names referenced inside a module, minus its own (and nested modules') names and aliased ones."""
+    counts: Counter[str] = Counter()
+    for node in src.by_type("alias"):
+        if module.start_byte <= node.start_byte < module.end_byte:
+            counts[src.node_text(node)] += 1
+    for kind in ("defmodule", "alias"):
+        for call in calls_named(src, kind):
+            if not (module.start_byte <= call.start_byte < module.end_byte):
+                continue
+            args = call_args(call)
+            if args and args[0].type == "alias" and (kind == "defmodule" or len(args) == 1):
+                counts[src.node_text(args[0])] -= 1
+    return {name for name, n in counts.items() if n > 0}
 
 
 @register
 class AliasUsage(CredoCheck):
-    """Calls through fully nested module names (`Foo.Bar.baz()`) that an `alias` would shorten."""
+    """Calls through nested module names (`Foo.Bar.baz()`) that an `alias Foo.Bar` would shorten.
+
+    Like Credo, names whose first part is an excluded namespace or whose last part is an
+    excluded last name (Elixir's standard modules) are left alone, as are names that would
+    clash with an existing alias or another referenced module of the same last name, and calls
+    inside module attributes. `if_nested_deeper_than` and `if_called_more_often_than` filter
+    the result; `if_referenced: true` also reports bare references such as `Foo.Bar` as a value.
+    """
 
     name = "Credo.Check.Design.AliasUsage"
     category = "design"
     base_priority = "normal"
     default_params = {
-        "excluded_namespaces": ["File", "IO", "Inspect", "Kernel", "Macro", "Supervisor", "Task", "Version"],
-        "excluded_lastnames": sorted(_EXCLUDED_LASTNAMES),
+        "excluded_namespaces": _EXCLUDED_NAMESPACES,
+        "excluded_lastnames": _EXCLUDED_LASTNAMES,
         "if_nested_deeper_than": 0,
         "if_called_more_often_than": 0,
         "if_referenced": False,
         "only": None,
     }
-    summary = "Nested modules could be aliased at the top of the invoking module."
+    summary = "Alias nested modules at the top of the module that calls them."
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src
-        excluded_ns = set(ctx.params.get("excluded_namespaces") or [])
-        excluded_last = set(ctx.params.get("excluded_lastnames") or [])
-        deeper = int(ctx.params.get("if_nested_deeper_than") or 0)
-        more_often = int(ctx.params.get("if_called_more_often_than") or 0)
-        candidates: list[tuple[str, Node]] = []
+        params = ctx.params
+        excluded_ns = {str(n) for n in (params.get("excluded_namespaces") or [])}
+        excluded_last = {str(n) for n in (params.get("excluded_lastnames") or [])}
+        deeper = int(params.get("if_nested_deeper_than") or 0)
+        more_often = int(params.get("if_called_more_often_than") or 0)
+        only = params.get("only")
+        only_list = [str(o).removeprefix("Elixir.") for o in (only if isinstance(only, list) else [only])] \
+            if only else None
+        candidates = []
+        for node, name in self._references(src, bool(params.get("if_referenced"))):
+            parts = name.split(".")
+            if len(parts) <= 1 or parts[0] in excluded_ns or parts[-1] in excluded_last:
+                continue
+            if only_list is not None and not any(name == o or name.startswith(o + ".") for o in only_list):
+                continue
+            if _in_attribute(src, node):
+                continue
+            candidates.append((node, name))
+        if not candidates:
+            return
+        found: list[tuple[int, str]] = []
+        # Credo looks at every module, the nested ones again on their own: a call inside a nested
+        # module is seen once per enclosing module.
+        for module in calls_named(src, "defmodule"):
+            inside = [(n, name) for n, name in candidates if module.start_byte <= n.start_byte < module.end_byte]
+            if not inside:
+                continue
+            aliases = _module_aliases(src, module)
+            deps = _module_dependencies(src, module)
+            for node, name in inside:
+                last = name.rsplit(".", 1)[-1]
+                if any(a != name and a.rsplit(".", 1)[-1] == last for a in aliases):
+                    continue
+                if any(d != name and "." in d and d.rsplit(".", 1)[-1] == last for d in deps):
+                    continue
+                found.append((src.line_of(node), name))
+        per_name = Counter(name for _, name in found)
+        for line_no, name in found:
+            if per_name[name] <= more_often or len(name.split(".")) <= deeper:
+                continue
+            yield ctx.issue("Nested modules could be aliased at the top of the invoking module.", line_no,
+                            trigger=name)
+
+    @staticmethod
+    def _references(src: SourceFile, if_referenced: bool) -> list[tuple[Node, str]]:
+        """(alias node, module name) for remote calls `A.B.f` (and, if asked, bare `A.B` values)."""
+        out: list[tuple[Node, str]] = []
         for call in src.calls:
             rc = remote_call(src, call)
             if rc is None or "." not in rc[0] or not rc[0][:1].isupper():
                 continue
-            parts = rc[0].split(".")
-            if parts[0] in excluded_ns or parts[-1] in excluded_last or len(parts) - 1 <= deeper:
-                continue
-            # Elixir's own namespaces (Calendar.ISO, String.Chars, Code.Fragment) read better in full.
-            if parts[0] in _EXCLUDED_LASTNAMES or parts[0] in _STDLIB_ROOTS:
-                continue
-            if parts[0] in ("__MODULE__", "Elixir") or any(not p[:1].isupper() for p in parts):
-                continue
-            if _inside_quote_or_alias(src, call):
-                continue
-            candidates.append((rc[0], call))
-        if not candidates:
-            return
-        aliased = _aliased_lastnames(src)
-        counts = Counter(name for name, _ in candidates)
-        lastnames = Counter(name.split(".")[-1] for name in counts)
-        for name, call in candidates:
-            last = name.split(".")[-1]
-            # an alias would clash with another module of the same last name, or with one already aliased
-            if lastnames[last] > 1 or aliased.get(last, name) != name or counts[name] <= more_often:
-                continue
-            yield ctx.issue(f"Nested modules could be aliased at the top of the invoking module: {name}",
-                            src.line_of(call), trigger=name)
+            target = call.child_by_field_name("target")
+            left = target.child_by_field_name("left") if target is not None else None
+            if left is not None and left.type == "alias":
+                out.append((left, rc[0]))
+        if if_referenced:
+            seen = {n.id for n, _ in out}
+            for node in src.by_type("alias"):
+                parent = node.parent
+                if node.id in seen or parent is None or "." not in src.node_text(node):
+                    continue
+                if parent.type in ("dot", "struct") or (parent.type == "arguments" and parent.parent is not None
+                                                         and parent.parent.type == "call"
+                                                         and src.node_text(parent.parent).startswith(
+                                                             ("alias", "defmodule", "import", "require", "use"))):
+                    continue
+                out.append((node, src.node_text(node)))
+        out.sort(key=lambda r: r[0].start_byte)
+        return out
 
-
-def _inside_quote_or_alias(src: SourceFile, node: Node) -> bool:
-    for anc in ancestors(node):
-        if anc.type == "call" and local_call_name(src, anc) in ("quote", "alias", "import", "require", "use"):
-            return True
-        if anc.type == "unary_operator" and operator(src, anc) == "@":
-            return True
-    return False
-
-
-def _aliased_lastnames(src: SourceFile) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for call in calls_named(src, "alias"):
-        text = src.node_text(call)
-        m = re.match(r"alias\s+([A-Z][\w.]*)(?:\s*,\s*as:\s*([A-Z]\w*))?", text)
-        if m:
-            out[m.group(2) or m.group(1).split(".")[-1]] = m.group(1)
-    return out

@@ -7,8 +7,10 @@ refused before CTranslate2 sees it.
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,19 @@ from .manifest import Manifest, ModelDirectoryError, validate_model_dir
 from .prompt import build_prompt
 from .tokenizer import ModelTokenizer
 
+DEFAULT_CONTEXT = 512
+
+# Engines still open at interpreter exit. A CTranslate2 generator torn down during interpreter
+# finalisation can abort the process ("terminate called without an active exception"), so
+# they are released first.
+_open_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_engines() -> None:
+    for engine in list(_open_engines):
+        engine.close()
+
 
 @dataclass(frozen=True)
 class GenerationRequest:
@@ -27,11 +42,14 @@ class GenerationRequest:
     Args:
         prefix / suffix: text before and after the cursor.
         max_tokens: new tokens at most.
-        temperature: 0 for greedy decoding.
-        num_samples: independent samples (different seeds); 1 for a single completion.
-        stop_at_newline: end the completion at the end of the current line.
-        stop: further strings that end a completion (cut before them).
-        cancelled: checked between steps; returning True stops generation.
+        temperature: 0 for greedy decoding, else sampling at this temperature.
+        top_p / top_k: nucleus and top-k limits when sampling (top_k 0: no limit).
+        num_hypotheses: completions to return. Sampled: that many independent samples, run as
+            one batch. Greedy: the best `num_hypotheses` beams of a beam search.
+        stop_at_newline: end each completion at the end of the current line.
+        stop: further strings that end a completion (the text is cut before them).
+        prompt_budget: prompt tokens at most (default: the model's context minus max_tokens).
+        cancelled: checked between decoding steps; returning True stops generation.
     """
 
     prefix: str
@@ -39,23 +57,44 @@ class GenerationRequest:
     max_tokens: int = 64
     temperature: float = 0.0
     top_p: float = 0.95
-    num_samples: int = 1
-    seed: int = 0
+    top_k: int = 0
+    num_hypotheses: int = 1
     stop_at_newline: bool = False
     stop: tuple[str, ...] = ()
-    prompt_budget: int = 384
+    prompt_budget: int | None = None
     cancelled: Callable[[], bool] | None = None
 
 
 @dataclass(frozen=True)
 class Completion:
-    """One generated continuation."""
+    """One generated continuation.
+
+    `tokens`/`token_ids` are what the model generated (possibly beyond a stop string that cut
+    `text`); `log_prob` is their summed log-probability.
+    """
 
     text: str
+    tokens: list[str] = field(default_factory=list)
     token_ids: list[int] = field(default_factory=list)
     log_prob: float | None = None
     finish_reason: str = "length"  # "length" | "stop" | "eos" | "cancelled"
     latency_ms: float = 0.0
+
+
+def line_end(text: str) -> int:
+    """Where the completed line ends: the first newline after some non-blank text (else len(text)).
+
+    Leading newlines and indentation belong to the line being written, so a completion at the
+    end of `def f do` can still propose the next line's code.
+    """
+    pos = 0
+    while True:
+        nl = text.find("\n", pos)
+        if nl < 0:
+            return len(text)
+        if text[:nl].strip():
+            return nl
+        pos = nl + 1
 
 
 class Engine:
@@ -73,110 +112,183 @@ class Engine:
     ) -> None:
         self.model_dir = Path(model_dir)
         self.manifest: Manifest = validate_model_dir(self.model_dir)
+        self.device = device
         self.compute_type = compute_type or ("int8" if device == "cpu" else "int8_float16")
+        self.tokenizer = ModelTokenizer(self.model_dir / "tokenizer.json", self.manifest)
         started = time.perf_counter()
         try:
             self._gen = ctranslate2.Generator(
                 str(self.model_dir), device=device, compute_type=self.compute_type, intra_threads=intra_threads
             )
-        except (RuntimeError, ValueError) as exc:
+        except (RuntimeError, ValueError, OSError) as exc:
             raise ModelDirectoryError(f"{self.model_dir}: CTranslate2 cannot load the model ({exc})") from exc
         self.load_ms = (time.perf_counter() - started) * 1000
-        self.tokenizer = ModelTokenizer(self.model_dir / "tokenizer.json", self.manifest)
+        # One generation at a time: callers share the engine across threads, and a small int8
+        # model on one thread is fastest run serially.
         self._lock = threading.Lock()
+        _open_engines.add(self)
+
+    def close(self) -> None:
+        """Release the model (waits for a generation in progress); the engine is unusable afterwards."""
+        # Bounded wait: at exit a daemon thread may still be mid-generation.
+        locked = self._lock.acquire(timeout=10)
+        try:
+            if hasattr(self, "_gen"):
+                del self._gen
+        finally:
+            if locked:
+                self._lock.release()
+        _open_engines.discard(self)
 
     @property
     def version(self) -> str:
         """The manifest's version string."""
         return self.manifest.version
 
-    def _prompt_tokens(self, req: GenerationRequest) -> list[str]:
-        return build_prompt(
-            self.tokenizer, req.prefix, req.suffix, budget=req.prompt_budget, fim=self.manifest.has_fim
-        ).tokens
+    @property
+    def context_length(self) -> int:
+        """The model's context window in tokens, from its manifest."""
+        cfg = self.manifest.model_config or {}
+        for key in ("context_length", "max_position_embeddings", "n_positions"):
+            if isinstance(cfg.get(key), int) and cfg[key] > 0:
+                return int(cfg[key])
+        return DEFAULT_CONTEXT
 
-    def _finish(self, ids: list[int], req: GenerationRequest) -> tuple[str, str]:
-        text = self.tokenizer.decode(ids)
-        reason = "length"
+    def prompt_tokens(self, req: GenerationRequest) -> list[str]:
+        """The prompt for a request: FIM (PSM) when the model has FIM tokens, else the plain prefix."""
+        room = max(8, self.context_length - req.max_tokens)
+        budget = min(req.prompt_budget, room) if req.prompt_budget else room
+        return build_prompt(self.tokenizer, req.prefix, req.suffix, budget=budget, fim=self.manifest.has_fim).tokens
+
+    def _cut(self, text: str, req: GenerationRequest) -> tuple[str, bool]:
+        """Text up to the first stop (end of line, stop string); True when a stop was found."""
         cut = len(text)
-        if req.stop_at_newline and "\n" in text:
-            cut, reason = text.index("\n"), "stop"
+        if req.stop_at_newline:
+            cut = line_end(text)
         for s in req.stop:
             pos = text.find(s)
             if 0 <= pos < cut:
-                cut, reason = pos, "stop"
-        return text[:cut], reason
+                cut = pos
+        return text[:cut], cut < len(text)
+
+    def _sampling_options(self, req: GenerationRequest) -> dict:
+        if req.temperature > 0:
+            return {"sampling_temperature": req.temperature, "sampling_topk": req.top_k, "sampling_topp": req.top_p}
+        return {"sampling_topk": 1}
 
     def generate(self, req: GenerationRequest) -> list[Completion]:
-        """Generate `num_samples` completions (greedy when temperature is 0)."""
+        """Generate `num_hypotheses` completions (greedy/beam when temperature is 0, else sampled)."""
         started = time.perf_counter()
-        prompt = self._prompt_tokens(req)
-        newline_ids = self.tokenizer.newline_ids if req.stop_at_newline else frozenset()
-        stopped: set[int] = set()
+        prompt = self.prompt_tokens(req)
+        n = max(1, req.num_hypotheses)
+        sampling = req.temperature > 0
+        beam = not sampling and n > 1
+        newline_ids = self.tokenizer.newline_ids
+        watch_text = req.stop_at_newline or bool(req.stop)
+        cancelled = threading.Event()
+        ended: set[int] = set()  # batch entries the callback stopped on a stop
+        generated: dict[int, list[int]] = {}
 
         def on_step(step: ctranslate2.GenerationStepResult) -> bool:
-            # Stop a hypothesis at its first newline token, or every one when cancelled.
+            # Runs in CTranslate2's thread after every token; True ends that batch entry.
             if req.cancelled is not None and req.cancelled():
-                stopped.add(-1)
+                cancelled.set()
                 return True
-            if step.token_id in newline_ids:
-                stopped.add(step.batch_id)
+            if not watch_text:
+                return False
+            ids = generated.setdefault(step.batch_id, [])
+            ids.append(step.token_id)
+            # Only a token with a newline can end a line, so skip decoding for the others.
+            if (req.stop or step.token_id in newline_ids) and self._cut(self.tokenizer.decode(ids), req)[1]:
+                ended.add(step.batch_id)
                 return True
             return False
 
-        sampling = req.temperature > 0
-        n = max(1, req.num_samples)
-        results = []
+        use_callback = not beam and bool(watch_text or req.cancelled)
+        options = dict(
+            max_length=req.max_tokens,
+            end_token=self.tokenizer.eos,
+            include_prompt_in_result=False,
+            return_scores=True,
+            **self._sampling_options(req),
+        )
+        if beam:
+            # CTranslate2 takes no callback with beams: stops are applied to the finished text.
+            options.update(beam_size=n, num_hypotheses=n)
+            batch = [prompt]
+        else:
+            # Independent samples as a batch of identical prompts: each entry stops on its own.
+            batch = [prompt] * (n if sampling else 1)
         with self._lock:
-            for i in range(n if sampling else 1):
-                if sampling:
-                    ctranslate2.set_random_seed(req.seed + i)
-                out = self._gen.generate_batch(
-                    [prompt],
-                    max_length=req.max_tokens,
-                    sampling_temperature=req.temperature if sampling else 1.0,
-                    sampling_topk=0 if sampling else 1,
-                    sampling_topp=req.top_p if sampling else 1.0,
-                    end_token=self.tokenizer.eos,
-                    include_prompt_in_result=False,
-                    return_scores=True,
-                    callback=on_step if (newline_ids or req.cancelled) else None,
-                )[0]
-                results.append(out)
+            results = self._gen.generate_batch(batch, callback=on_step if use_callback else None, **options)
         elapsed = (time.perf_counter() - started) * 1000
+        outputs = (
+            [(0, ids, sc) for ids, sc in zip(results[0].sequences_ids, results[0].scores, strict=False)]
+            if beam
+            else [(b, r.sequences_ids[0], r.scores[0] if r.scores else None) for b, r in enumerate(results)]
+        )
         completions = []
-        for out in results:
-            ids = list(out.sequences_ids[0])
-            text, reason = self._finish(ids, req)
-            if -1 in stopped:
+        for batch_id, seq, score in outputs:
+            ids = list(seq)
+            text, was_cut = self._cut(self.tokenizer.decode(ids), req)
+            if cancelled.is_set():
                 reason = "cancelled"
-            elif reason == "length" and len(ids) < req.max_tokens:
+            elif was_cut or (batch_id in ended and not beam):
+                reason = "stop"
+            elif len(ids) < req.max_tokens:
                 reason = "eos"
-            score = out.scores[0] if out.scores else None
-            completions.append(Completion(text, ids, score, reason, elapsed))
+            else:
+                reason = "length"
+            # CTranslate2 reports the length-normalised score; the sum is comparable across lengths.
+            log_prob = score * len(ids) if score is not None and ids else None
+            tokens = [self.tokenizer.id_to_token(i) or "" for i in ids]
+            completions.append(Completion(text, tokens, ids, log_prob, reason, elapsed))
+        if beam:
+            # Beams often differ only past a stop; keep the best of each distinct text.
+            completions.sort(key=lambda c: c.log_prob if c.log_prob is not None else float("-inf"), reverse=True)
+            unique: dict[str, Completion] = {}
+            for c in completions:
+                unique.setdefault(c.text, c)
+            completions = list(unique.values())
         return completions
 
     def stream(self, req: GenerationRequest) -> Iterator[str]:
-        """Yield decoded text pieces as tokens are generated (greedy or sampled, one hypothesis)."""
-        prompt = self._prompt_tokens(req)
-        sampling = req.temperature > 0
+        """Yield decoded text pieces token by token (one hypothesis, greedy or sampled).
+
+        Stops at the request's stops and checks `cancelled` between tokens; closing the
+        iterator early stops decoding.
+        """
+        prompt = self.prompt_tokens(req)
         ids: list[int] = []
         emitted = ""
         with self._lock:
-            for step in self._gen.generate_tokens(
+            steps = self._gen.generate_tokens(
                 prompt,
                 max_length=req.max_tokens,
-                sampling_temperature=req.temperature if sampling else 1.0,
-                sampling_topk=0 if sampling else 1,
-                sampling_topp=req.top_p if sampling else 1.0,
                 end_token=self.tokenizer.eos,
-            ):
-                if req.cancelled is not None and req.cancelled():
-                    break
-                ids.append(step.token_id)
-                text, reason = self._finish(ids, req)
-                if len(text) > len(emitted):
-                    yield text[len(emitted) :]
-                    emitted = text
-                if reason == "stop":
-                    break
+                **self._sampling_options(req),
+            )
+            try:
+                for step in steps:
+                    if req.cancelled is not None and req.cancelled():
+                        break
+                    ids.append(step.token_id)
+                    text, stopped = self._cut(self.tokenizer.decode(ids), req)
+                    # Hold back a trailing replacement char: a multi-byte character may be half-decoded.
+                    if len(text) > len(emitted) and not text.endswith("\ufffd"):
+                        yield text[len(emitted) :]
+                        emitted = text
+                    if stopped:
+                        break
+            finally:
+                close = getattr(steps, "close", None)
+                if close is not None:
+                    close()
+        text, _ = self._cut(self.tokenizer.decode(ids), req)
+        if len(text) > len(emitted):
+            yield text[len(emitted) :]
+
+    def score(self, text_tokens: list[str]) -> list[float]:
+        """Per-token log-probabilities of a token sequence under the model (for checks and evaluation)."""
+        with self._lock:
+            return list(self._gen.score_batch([text_tokens])[0].log_probs)

@@ -9,58 +9,84 @@ from .tokenizer import ModelTokenizer
 
 @dataclass(frozen=True)
 class Prompt:
-    """The token strings to feed the model, and how much context was kept."""
+    """The token strings to feed the model, and how many lines of context were kept on each side."""
 
     tokens: list[str]
     prefix_lines_kept: int
     suffix_lines_kept: int
 
 
-def _keep_last_lines(tok: ModelTokenizer, text: str, budget: int) -> tuple[list[str], int]:
-    """Tokens of the longest tail of `text` made of whole lines (the cursor line always kept)."""
-    lines = text.split("\n")
-    current = lines[-1]
-    kept_tokens = tok.tokens(current)
-    kept = 1
-    for line in reversed(lines[:-1]):
-        candidate = tok.tokens(line + "\n")
-        if len(kept_tokens) + len(candidate) > budget:
-            break
-        kept_tokens = candidate + kept_tokens
-        kept += 1
-    # the cursor line itself may exceed the budget: keep its end
-    return kept_tokens[-budget:] if budget > 0 else [], kept
+def _line_costs(tok: ModelTokenizer, pieces: list[str]) -> list[int]:
+    return [len(e) for e in tok.tokens_batch(pieces)] if pieces else []
 
 
-def _keep_first_lines(tok: ModelTokenizer, text: str, budget: int) -> tuple[list[str], int]:
-    """Tokens of the longest head of `text` made of whole lines."""
-    kept_tokens: list[str] = []
-    kept = 0
+def fit_prefix(tok: ModelTokenizer, text: str, budget: int) -> tuple[list[str], int]:
+    """Tokens of the longest tail of `text` made of whole lines, within `budget` tokens.
+
+    The cursor line (the text after the last newline) is always kept; when it alone exceeds
+    the budget, its last `budget` tokens are. The kept text is tokenized as one piece, as in
+    training, because newline tokens merge with the next line's indentation.
+    """
+    if budget <= 0:
+        return [], 0
     lines = text.split("\n")
-    for i, line in enumerate(lines):
-        piece = line + ("\n" if i < len(lines) - 1 else "")
-        candidate = tok.tokens(piece)
-        if len(kept_tokens) + len(candidate) > budget:
+    last = len(lines) - 1
+    # Per-line costs are an estimate of the joined text's cost; the loop below corrects it.
+    costs = _line_costs(tok, [ln + "\n" for ln in lines[:last]] + [lines[last]])
+    used, start = costs[last], last
+    while start > 0 and used + costs[start - 1] <= budget:
+        start -= 1
+        used += costs[start]
+    while True:
+        tokens = tok.tokens("\n".join(lines[start:]))
+        if len(tokens) <= budget or start == last:
             break
-        kept_tokens += candidate
-        kept += 1
-    return kept_tokens, kept
+        start += 1
+    return tokens[-budget:], last - start + 1
+
+
+def fit_suffix(tok: ModelTokenizer, text: str, budget: int) -> tuple[list[str], int]:
+    """Tokens of the longest head of `text` made of whole lines, within `budget` tokens.
+
+    The rest of the cursor line (the text before the first newline) is kept first, cut to the
+    budget when it alone is longer.
+    """
+    if budget <= 0 or not text:
+        return [], 0
+    lines = text.split("\n")
+    pieces = [ln + "\n" for ln in lines[:-1]] + [lines[-1]]
+    costs = _line_costs(tok, pieces)
+    end, used = 1, costs[0]
+    while end < len(pieces) and used + costs[end] <= budget:
+        used += costs[end]
+        end += 1
+    while True:
+        tokens = tok.tokens("".join(pieces[:end]))
+        if len(tokens) <= budget or end == 1:
+            break
+        end -= 1
+    return tokens[:budget], end
 
 
 def build_prompt(
     tok: ModelTokenizer, prefix: str, suffix: str, budget: int = 384, suffix_share: float = 0.25, fim: bool = True
 ) -> Prompt:
-    """Build a PSM fill-in-the-middle prompt (or a plain left-to-right one when `fim` is False).
+    """Build a PSM fill-in-the-middle prompt, or a plain left-to-right one when `fim` is False.
 
-    The nearest lines are kept whole: the prefix is trimmed from the top and the suffix from
-    the bottom, with `suffix_share` of the budget for the suffix.
+    Layout: <fim_prefix> prefix <fim_suffix> suffix <fim_middle>; the model writes the middle.
+    The nearest lines are kept whole: the prefix loses lines at the top and the suffix at the
+    bottom. The suffix gets at most `suffix_share` of the budget and the prefix the rest, so
+    the whole prompt (special tokens included) never exceeds `budget` tokens.
     """
     if not fim:
-        toks, kept = _keep_last_lines(tok, prefix, budget)
-        return Prompt(toks, kept, 0)
-    suffix_budget = int(budget * suffix_share) if suffix.strip() else 0
-    suf, suf_kept = _keep_first_lines(tok, suffix, suffix_budget)
-    pre, pre_kept = _keep_last_lines(tok, prefix, budget - len(suf) - 3)
+        tokens, kept = fit_prefix(tok, prefix, budget)
+        return Prompt(tokens, kept, 0)
     s = tok.special
+    if not all(s.get(k) for k in ("fim_prefix", "fim_suffix", "fim_middle")):
+        raise ValueError("FIM prompt requested but the model's manifest names no FIM tokens")
+    room = max(0, budget - 3)
+    suffix_budget = int(room * suffix_share) if suffix.strip() else 0
+    suf, suf_kept = fit_suffix(tok, suffix, suffix_budget)
+    pre, pre_kept = fit_prefix(tok, prefix, room - len(suf))
     tokens = [str(s["fim_prefix"]), *pre, str(s["fim_suffix"]), *suf, str(s["fim_middle"])]
     return Prompt(tokens, pre_kept, suf_kept)

@@ -87,9 +87,10 @@ class Registry:
         shipped: the packaged default model set, used when nothing is current.
     """
 
-    def __init__(self, root: Path | None = None, shipped: Path = SHIPPED_DEFAULT) -> None:
+    def __init__(self, root: Path | None = None, shipped: Path | None = None) -> None:
         self.root = Path(root) if root is not None else default_root()
-        self.shipped = shipped
+        # Looked up at call time so tests (and packagers) can point it elsewhere.
+        self.shipped = Path(shipped) if shipped is not None else SHIPPED_DEFAULT
         self.versions_dir = self.root / "versions"
         self.pointer = self.root / "current"
 
@@ -193,11 +194,19 @@ class Registry:
                 path = vdir / slot
                 try:
                     validate_model_dir(path)
-                    return path
                 except ModelDirectoryError as exc:
                     errors.append(str(exc))
-            if version is not None:
-                break
+                    continue
+                if vdir != candidates[0]:
+                    log.warning("model %s unusable, serving %s instead: %s", candidates[0], path, errors[0])
+                return path
+        if version is not None:
+            raise ModelDirectoryError(f"version {version} is not usable: " + "; ".join(errors))
+        if not self.shipped.is_dir() and not self._read_pointer():
+            raise ModelDirectoryError(
+                f"no model available: no version promoted in {self.root} and no shipped default at {self.shipped} "
+                "(import one with `elixir-coder model import-hf PATH` or build it with `elixir-coder train build-default`)"
+            )
         raise ModelDirectoryError("no usable model: " + "; ".join(errors))
 
     def ab_choice(self, weights: dict[str, float], request_id: str) -> str:

@@ -78,6 +78,13 @@ def export_model(hf_model_dir: Path, out_dir: Path, *, quantization: str = "int8
         _convert(hf_model_dir, staging, quantization)
         _ensure_tokenizer_json(hf_model_dir, staging)
         manifest.quantization = quantization
+        hf_config = _hf_config(hf_model_dir)
+        if not manifest.model_config:
+            manifest.model_config = model_config_from_hf(hf_config)
+        if not manifest.parameters:
+            manifest.parameters = _count_parameters(hf_model_dir)
+        if not manifest.vocabulary_size:
+            manifest.vocabulary_size = int(manifest.model_config.get("vocab_size") or 0)
         if not manifest.created_at:
             manifest.created_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         write_manifest(staging, manifest)
@@ -102,6 +109,32 @@ def detect_special_tokens(tokenizer_json: Path) -> dict[str, str | None]:
     found["eos"] = next((s for s in _EOS_SPELLINGS if s in vocab), None)
     found["pad"] = "<pad>" if "<pad>" in vocab else None
     return found
+
+
+# Manifest model_config key -> the spellings Hugging Face configs use for it, first found wins.
+_CONFIG_KEYS = {
+    "hidden_size": ("hidden_size", "n_embd"),
+    "layers": ("num_hidden_layers", "n_layer"),
+    "heads": ("num_attention_heads", "n_head"),
+    "kv_heads": ("num_key_value_heads",),
+    "intermediate_size": ("intermediate_size", "n_inner"),
+    "context_length": ("max_position_embeddings", "n_positions", "n_ctx"),
+    "vocab_size": ("vocab_size",),
+}
+
+
+def model_config_from_hf(config: dict[str, Any]) -> dict[str, Any]:
+    """The manifest's `model_config` from a Hugging Face config.json (Llama and GPT-2 spellings)."""
+    out: dict[str, Any] = {}
+    for key, spellings in _CONFIG_KEYS.items():
+        value = next((config[s] for s in spellings if config.get(s) is not None), None)
+        out[key] = value
+    if out["kv_heads"] is None:
+        # Multi-query GPT-BigCode has one key/value head; the others use as many as query heads.
+        out["kv_heads"] = 1 if config.get("multi_query") else out["heads"]
+    if out["intermediate_size"] is None and out["hidden_size"]:
+        out["intermediate_size"] = 4 * out["hidden_size"]  # GPT-2's default when n_inner is null
+    return out
 
 
 def _hf_config(path: Path) -> dict[str, Any]:
@@ -140,9 +173,7 @@ def import_hf(path: Path, registry: Any, quantization: str = "int8", version: st
             vocabulary_size=vocab,
             prompt_format="fim-psm" if fim else "plain",
             quantization=quantization,
-            model_config={k: config.get(k) for k in ("hidden_size", "n_embd", "num_hidden_layers", "n_layer",
-                                                       "num_attention_heads", "n_head", "max_position_embeddings",
-                                                       "n_positions", "vocab_size") if k in config},
+            model_config=model_config_from_hf(config),
             special_tokens=special,
         )
         export_model(path, out, quantization=quantization, manifest=manifest)

@@ -127,3 +127,85 @@ def test_model_cli_list_promote_show(tiny_model: Path, tmp_path: Path) -> None:
     assert '"version": "v9"' in cli("show").stdout
     bad = cli("promote", "nope")
     assert bad.returncode == 1 and bad.stderr.count("\n") == 1
+
+
+def test_watch_calls_back_when_current_changes(tiny_model: Path, tmp_path: Path) -> None:
+    import threading
+
+    reg = Registry(tmp_path / "reg", shipped=tmp_path / "none")
+    for v in ("v1", "v2"):
+        reg.register(_version_dir(tiny_model, tmp_path, v))
+    reg.promote("v1")
+    seen: list[str | None] = []
+    stop = threading.Event()
+    thread = threading.Thread(target=reg.watch, args=(seen.append, stop), daemon=True)
+    thread.start()
+    time.sleep(0.5)  # let the watcher start before the change
+    reg.promote("v2")
+    deadline = time.monotonic() + 10
+    while not seen and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    thread.join(timeout=5)
+    assert seen == ["v2"] and not thread.is_alive()
+
+
+def test_no_model_at_all_is_one_clear_line(tmp_path: Path) -> None:
+    reg = Registry(tmp_path / "reg", shipped=tmp_path / "none")
+    with pytest.raises(ModelDirectoryError, match="no model available") as info:
+        reg.resolve()
+    assert "\n" not in str(info.value) and "import-hf" in str(info.value)
+
+
+def _cli(*a: str, home: Path) -> subprocess.CompletedProcess[str]:
+    import os
+
+    env = {**os.environ, "ELIXIR_CODER_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "elixir_coder.server.cli", *a], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def test_complete_command(tiny_model: Path, tmp_path: Path) -> None:
+    src = tmp_path / "lib" / "a.ex"
+    src.parent.mkdir()
+    src.write_text("defmodule A do\n  def f(x) do\n    \n  end\nend\n")
+    reg = Registry(tmp_path / "home" / "models")
+    reg.register(_version_dir(tiny_model, tmp_path, "v7"))
+    reg.promote("v7")
+    out = _cli("complete", f"{src}:3:5", "--max-tokens", "8", home=tmp_path / "home")
+    assert out.returncode == 0, out.stderr
+    assert "model v7" in out.stderr and out.stdout.endswith("\n")
+    bad = _cli("complete", f"{src}:3", home=tmp_path / "home")
+    assert bad.returncode == 1 and "FILE:LINE:COL" in bad.stderr and bad.stderr.count("\n") == 1
+    missing = _cli("complete", f"{tmp_path}/nope.ex:1:1", home=tmp_path / "home")
+    assert missing.returncode == 1 and missing.stderr.count("\n") == 1
+
+
+def test_complete_command_without_any_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from elixir_coder.model import cli_commands, registry
+
+    monkeypatch.setattr(registry, "SHIPPED_DEFAULT", tmp_path / "no-shipped")
+    monkeypatch.setenv("ELIXIR_CODER_HOME", str(tmp_path / "home"))
+    src = tmp_path / "a.ex"
+    src.write_text("x = 1\n")
+    parser = argparse.ArgumentParser()
+    cli_commands.register(parser.add_subparsers(dest="cmd"))
+    args = parser.parse_args(["complete", f"{src}:1:5"])
+    assert args.func(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("elixir-coder: no model available") and err.count("\n") == 1
+
+
+def test_complete_command_on_the_shipped_default(tmp_path: Path) -> None:
+    """The README's main job: an empty registry serves the model shipped in the package."""
+    from elixir_coder.model.registry import SHIPPED_DEFAULT
+
+    if not (SHIPPED_DEFAULT / "base" / "model.bin").is_file():
+        pytest.skip("no shipped default model in this checkout")
+    src = tmp_path / "a.ex"
+    src.write_text("defmodule A do\n  def f(x) do\n    \n  end\nend\n")
+    out = _cli("complete", f"{src}:3:5", "--max-tokens", "8", home=tmp_path / "home")
+    assert out.returncode == 0, out.stderr

@@ -1,0 +1,162 @@
+"""`elixir-coder bench elixir-eval [--reference] [--model VERSION] [--samples N] [--jobs N] [--output FILE]`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+
+def _progress(label: str):  # noqa: ANN202 - a small closure
+    def report(*args: object) -> None:
+        *phase, done, total = args
+        name = f"{label} {phase[0]}" if phase else label
+        if sys.stderr.isatty() or done == total:
+            end = "\n" if done == total else "\r"
+            print(f"{name}: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return report
+
+
+def _limits(args: argparse.Namespace):  # noqa: ANN202
+    from .execution import ExecutionLimits
+
+    return ExecutionLimits(wall_time_s=args.wall_time, memory_mb=args.memory_mb)
+
+
+def _cache(args: argparse.Namespace):  # noqa: ANN202
+    from .execution import ResultCache
+
+    if args.no_cache:
+        return None
+    return ResultCache(Path(args.cache_dir) if args.cache_dir else None)
+
+
+def _select(args: argparse.Namespace):  # noqa: ANN202
+    from .elixir_eval import load_suite
+
+    problems = load_suite(Path(args.suite) if args.suite else None)
+    if args.problems:
+        wanted = [p.strip() for p in args.problems.split(",") if p.strip()]
+        problems = [p for p in problems if any(p.id.startswith(w) for w in wanted)]
+    return problems
+
+
+def _write(path: str | None, doc: dict) -> None:
+    if path:
+        Path(path).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {path}", file=sys.stderr)
+
+
+def _cmd_reference(args: argparse.Namespace) -> int:
+    from .elixir_eval import machine_info, run_reference
+
+    problems = _select(args)
+    # the reference run is a check of the suite itself: never answer it from the cache
+    report = run_reference(problems, jobs=args.jobs, limits=_limits(args), progress=_progress("reference"))
+    by_id = {p.id: p for p in problems}
+    passed = [by_id[pid] for pid, r in report.results.items() if r.passed]
+    print(f"ElixirEval reference: {len(passed)}/{len(problems)} passed in {report.duration_s:.1f} s "
+          f"({report.jobs} parallel jobs)")
+    for attr in ("level", "difficulty", "topic"):
+        total = Counter(getattr(p, attr) for p in problems)
+        ok = Counter(getattr(p, attr) for p in passed)
+        print(f"  by {attr}: " + ", ".join(f"{k} {ok[k]}/{n}" for k, n in sorted(total.items())))
+    for pid, r in report.failures.items():
+        print(f"  FAIL {pid}: {r.outcome} - {r.detail}")
+    _write(args.output, {
+        "suite": "elixir_eval", "mode": "reference", "passed": len(passed), "total": len(problems),
+        "duration_s": round(report.duration_s, 2), "jobs": report.jobs, "machine": machine_info(),
+        "results": {pid: {"outcome": r.outcome, "duration_s": r.duration_s, "tests": r.tests_total, "detail": r.detail}
+                    for pid, r in report.results.items()},
+    })
+    return 0 if report.ok else 1
+
+
+def _model_generate_fn(args: argparse.Namespace):  # noqa: ANN202
+    """Load a registry version through the Engine; returns (generate_fn, model_id)."""
+    from elixir_coder.model.engine import Engine, GenerationRequest
+    from elixir_coder.model.registry import Registry
+
+    registry = Registry(Path(args.registry) if args.registry else None)
+    engine = Engine(registry.resolve(args.model, args.adapter))
+    temperature = args.temperature if args.temperature is not None else (0.0 if args.samples == 1 else 0.8)
+    extra = {"prompt_budget": args.prompt_budget} if args.prompt_budget else {}
+
+    def generate(prompt: str, n: int, seed: int) -> list[str]:
+        req = GenerationRequest(prefix=prompt, max_tokens=args.max_tokens, temperature=temperature,
+                                num_samples=n, seed=seed, stop=("\ndefmodule ", "\n```"), **extra)
+        return [c.text for c in engine.generate(req)]
+
+    model_id = engine.version + (f"+{engine.manifest.adapter}" if getattr(engine.manifest, "adapter", None) else "")
+    return generate, model_id
+
+
+def _cmd_model(args: argparse.Namespace) -> int:
+    from .elixir_eval import evaluate
+
+    try:
+        generate, model_id = _model_generate_fn(args)
+    except ImportError as exc:
+        print(f"elixir-coder: the model engine is unavailable ({exc})", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:  # ModelDirectoryError is a ValueError
+        print(f"elixir-coder: cannot load model {args.model or '(current)'}: {exc}", file=sys.stderr)
+        return 1
+    result = evaluate(
+        generate, n_samples=args.samples, k_values=args.k or [1, 10], seed=args.seed, model_id=model_id,
+        problems=_select(args), jobs=args.jobs, limits=_limits(args), cache=_cache(args),
+        progress=_progress("elixir-eval"),
+    )
+    print(f"ElixirEval {model_id}: {len(result.problems)} problems x {result.n_samples} samples, "
+          f"seed {result.seed}, {result.duration_s:.1f} s")
+    for k, iv in result.pass_at_k.items():
+        print(f"  pass@{k}: {iv.estimate:.3f}  (95% CI {iv.low:.3f}-{iv.high:.3f})")
+    for attr in ("level", "difficulty"):
+        for name, row in result.breakdown[attr].items():
+            figures = ", ".join(f"pass@{k} {row[f'pass@{k}']:.3f}" for k in result.k_values)
+            print(f"  {attr} {name} ({row['problems']}): {figures}")
+    print("  outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(result.outcomes.items())))
+    _write(args.output, result.to_dict())
+    return 0
+
+
+def _cmd_elixir_eval(args: argparse.Namespace) -> int:
+    from .elixir_eval import SuiteError
+
+    try:
+        if args.reference:
+            return _cmd_reference(args)
+        return _cmd_model(args)
+    except SuiteError as exc:
+        print(f"elixir-coder: {exc}", file=sys.stderr)
+        return 1
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `bench` command group with `elixir-eval`."""
+    bench = subparsers.add_parser("bench", help="benchmarks: ElixirEval")
+    sub = bench.add_subparsers(dest="bench_command", metavar="SUITE", required=True)
+    ee = sub.add_parser("elixir-eval", help="ElixirEval: 120 Elixir problems run against ExUnit in real Elixir")
+    ee.add_argument("--reference", action="store_true", help="run the reference solutions (all must pass)")
+    ee.add_argument("--model", help="registry version to evaluate (default: the one in service)")
+    ee.add_argument("--adapter", help="adapter of that version (default: base)")
+    ee.add_argument("--registry", help="registry directory (default: $ELIXIR_CODER_HOME/models)")
+    ee.add_argument("--samples", type=int, default=10, help="samples per problem (default 10)")
+    ee.add_argument("-k", type=int, action="append", help="k for pass@k (repeatable; default 1 and 10)")
+    ee.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
+    ee.add_argument("--temperature", type=float, help="default: 0 for one sample, else 0.8")
+    ee.add_argument("--max-tokens", type=int, default=512, help="new tokens per completion (default 512)")
+    ee.add_argument("--prompt-budget", type=int, help="prompt tokens kept (default: the engine's)")
+    ee.add_argument("--jobs", type=int, help="parallel Elixir processes (default: CPU cores)")
+    ee.add_argument("--wall-time", type=float, default=20.0, help="seconds per sample (default 20)")
+    ee.add_argument("--memory-mb", type=int, default=2048, help="address-space limit per sample (default 2048)")
+    ee.add_argument("--problems", help="comma-separated id prefixes to run (e.g. EE00,EE101)")
+    ee.add_argument("--suite", help="problem directory (default: the shipped suite)")
+    ee.add_argument("--cache-dir", help="result cache (default: $ELIXIR_CODER_HOME/cache/elixir-eval)")
+    ee.add_argument("--no-cache", action="store_true", help="execute every sample again")
+    ee.add_argument("--output", help="write the JSON result here")
+    ee.set_defaults(func=_cmd_elixir_eval, k=None)
+

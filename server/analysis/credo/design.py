@@ -41,6 +41,13 @@ def _doc_strings(src: SourceFile) -> Iterator[tuple[Node, str]]:
         if any(c.type == "interpolation" for c in parts):
             continue
         content = "".join(src.node_text(c) for c in parts if c.type in ("quoted_content", "escape_sequence"))
+        closing = string.children[-1]
+        if closing.type == '"""':
+            # a heredoc's value starts on the line after `"""` and loses the closing line's indentation
+            indent = closing.start_point[1]
+            lines = content.removeprefix("\n").split("\n")
+            content = "\n".join(line[indent:] if line[:indent].isspace() else line.lstrip(" \t")
+                                for line in lines[:-1]) + "\n"
         yield node, content
 
 

@@ -114,7 +114,7 @@ def validate_problem(doc: object, source: str = "<problem>") -> list[str]:
     if not m:
         errors.append(f"{source}: entry_point {doc['entry_point']!r} must look like Module.fun/arity")
     else:
-        if not re.search(rf"^\s*(?:def|defmacro)\s+{re.escape(m['fun'])}\b", doc["prompt"], re.MULTILINE):
+        if not re.search(rf"^\s*(?:def|defmacro)\s+{re.escape(m['fun'])}(?![\w?!])", doc["prompt"], re.MULTILINE):
             errors.append(f"{source}: the prompt does not define {m['fun']} (the entry point)")
         if f"{m['module'].split('.')[0]}" not in doc["reference"]:
             errors.append(f"{source}: the reference never mentions module {m['module']}")

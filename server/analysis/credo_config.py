@@ -19,6 +19,14 @@ DEFAULT_INCLUDED = ("lib/", "src/", "test/", "web/", "apps/*/lib/", "apps/*/src/
 DEFAULT_EXCLUDED = ("_build/", "deps/", "node_modules/")
 
 
+# What Credo's bundled default configuration (used when a project has no .credo.exs) sets
+# beyond each check's own defaults; `mix credo gen.config` writes the same values out.
+CREDO_DEFAULT_CONFIG_PARAMS: dict[str, dict[str, Any]] = {
+    "Credo.Check.Design.AliasUsage": {"priority": "low", "if_nested_deeper_than": 2, "if_called_more_often_than": 0},
+    "Credo.Check.Readability.MaxLineLength": {"priority": "low", "max_length": 120},
+}
+
+
 class CredoConfigError(ValueError):
     """`.credo.exs` exists but cannot be read as a Credo configuration."""
 
@@ -150,4 +158,4 @@ def load_credo_config(root: Path, name: str = "default") -> CredoConfig:
             config = parse_credo_config(text, str(path), name)
             config.source = path
             return config
-    return CredoConfig()
+    return CredoConfig(params={k: dict(v) for k, v in CREDO_DEFAULT_CONFIG_PARAMS.items()})

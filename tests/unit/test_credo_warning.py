@@ -37,7 +37,7 @@ def test_every_warning_check_is_registered_with_credos_facts() -> None:
         "ApplicationConfigInModuleAttribute": "high", "BoolOperationOnSameValues": "high", "Dbg": "high",
         "ExpensiveEmptyEnumCheck": "high", "IExPry": "high", "IoInspect": "high",
         "MissedMetadataKeyInLoggerConfig": "high", "OperationOnSameValues": "high",
-        "OperationWithConstantResult": "high", "RaiseInsideRescue": "normal", "SpecWithStruct": "normal",
+        "OperationWithConstantResult": "high", "RaiseInsideRescue": 0, "SpecWithStruct": "normal",
         "StructFieldAmount": "normal", "UnsafeExec": "high", "UnusedEnumOperation": "high",
         "UnusedFileOperation": "high", "UnusedKeywordOperation": "high", "UnusedListOperation": "high",
         "UnusedMapOperation": "high", "UnusedPathOperation": "high", "UnusedRegexOperation": "high",

@@ -90,7 +90,7 @@ class TagTODO(_TagCheck):
     """TODO tags in comments (`# TODO: ...`) and, by default, at the start of `@doc`/`@moduledoc` strings."""
 
     name = "Credo.Check.Design.TagTODO"
-    base_priority = "normal"
+    base_priority = 0
     summary = "TODO notes belong in the issue tracker, not the code."
     tag = "TODO"
 

@@ -690,7 +690,7 @@ class ModuleDoc(CredoCheck):
 
     name = "Credo.Check.Readability.ModuleDoc"
     category = "readability"
-    base_priority = "normal"
+    base_priority = 0
     default_params: dict[str, Any] = {
         "ignore_names": [_MODULEDOC_IGNORE_NAMES],
         "ignore_modules_using": ["Credo.Check", "Ecto.Schema", "Phoenix.LiveView", Regex(r"\.Web$")],
@@ -1184,7 +1184,7 @@ class WithSingleClause(CredoCheck):
 
     name = "Credo.Check.Readability.WithSingleClause"
     category = "readability"
-    base_priority = "normal"
+    base_priority = 0
     summary = "A `with` with one `<-` clause and an `else` should be a `case`."
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
@@ -1238,7 +1238,7 @@ class Specs(CredoCheck):
 
     name = "Credo.Check.Readability.Specs"
     category = "readability"
-    base_priority = "normal"
+    base_priority = 0
     default_params = {"include_defp": False}
     enabled_by_default = False
     summary = "Functions should have a @spec."

@@ -356,7 +356,7 @@ class SpaceAfterCommas(CredoCheck):
 
     name = "Credo.Check.Readability.SpaceAfterCommas"
     category = "readability"
-    base_priority = "normal"
+    base_priority = 0
     summary = "Commas should be followed by a space."
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:

@@ -364,7 +364,7 @@ class Nesting(CredoCheck):
 
     name = "Credo.Check.Refactor.Nesting"
     category = "refactor"
-    base_priority = "normal"
+    base_priority = 0
     default_params = {"max_nesting": 2}
     summary = "Code should not be nested more than twice inside a function."
 
@@ -484,7 +484,7 @@ class CyclomaticComplexity(CredoCheck):
 
     name = "Credo.Check.Refactor.CyclomaticComplexity"
     category = "refactor"
-    base_priority = "normal"
+    base_priority = 0
     default_params = {"max_complexity": 9}
     summary = "Functions should not branch too much."
 
@@ -536,7 +536,7 @@ class FunctionArity(CredoCheck):
 
     name = "Credo.Check.Refactor.FunctionArity"
     category = "refactor"
-    base_priority = "normal"
+    base_priority = 0
     default_params = {"max_arity": 8, "ignore_defp": False}
     summary = "Functions should not take too many parameters."
 
@@ -593,7 +593,7 @@ class CondStatements(CredoCheck):
 
     name = "Credo.Check.Refactor.CondStatements"
     category = "refactor"
-    base_priority = "normal"
+    base_priority = 0
     summary = "A cond needs at least two conditions besides the catch-all `true`; otherwise use if/else."
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
@@ -938,7 +938,7 @@ class MatchInCondition(CredoCheck):
 
     name = "Credo.Check.Refactor.MatchInCondition"
     category = "refactor"
-    base_priority = "normal"
+    base_priority = 0
     default_params = {"allow_tagged_tuples": False, "allow_operators": False}
     summary = "Pattern matches in if/unless conditions hide a case."
 
@@ -1080,7 +1080,7 @@ class FilterFilter(_SameTwiceCheck):
 
     name = "Credo.Check.Refactor.FilterFilter"
     category = "refactor"
-    base_priority = "normal"
+    base_priority = 0
     summary = "Combine consecutive filter calls into one."
     function = "filter"
 
@@ -1091,7 +1091,7 @@ class RejectReject(_SameTwiceCheck):
 
     name = "Credo.Check.Refactor.RejectReject"
     category = "refactor"
-    base_priority = "normal"
+    base_priority = 0
     summary = "Combine consecutive reject calls into one."
     function = "reject"
 
@@ -1243,7 +1243,7 @@ class IoPuts(CredoCheck):
 
     name = "Credo.Check.Refactor.IoPuts"
     category = "refactor"
-    base_priority = "normal"
+    base_priority = 0
     enabled_by_default = False
     summary = "Prefer Logger over IO.puts in application code."
 

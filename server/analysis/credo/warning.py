@@ -315,7 +315,7 @@ class RaiseInsideRescue(CredoCheck):
 
     name = "Credo.Check.Warning.RaiseInsideRescue"
     category = "warning"
-    base_priority = "normal"
+    base_priority = 0
     summary = "Use reraise, not raise, inside rescue blocks."
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:

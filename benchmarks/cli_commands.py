@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections import Counter
@@ -83,12 +84,23 @@ def _model_generate_fn(args: argparse.Namespace):  # noqa: ANN202
     registry = Registry(Path(args.registry) if args.registry else None)
     engine = Engine(registry.resolve(args.model, args.adapter))
     temperature = args.temperature if args.temperature is not None else (0.0 if args.samples == 1 else 0.8)
-    extra = {"prompt_budget": args.prompt_budget} if args.prompt_budget else {}
+    # half the model's context for the completion unless told otherwise, the rest for the prompt
+    max_tokens = args.max_tokens or max(64, int(getattr(engine, "context_length", 1024)) // 2)
+    names = {f.name for f in dataclasses.fields(GenerationRequest)}
+    count_field = "num_hypotheses" if "num_hypotheses" in names else "num_samples"
 
     def generate(prompt: str, n: int, seed: int) -> list[str]:
-        req = GenerationRequest(prefix=prompt, max_tokens=args.max_tokens, temperature=temperature,
-                                num_samples=n, seed=seed, stop=("\ndefmodule ", "\n```"), **extra)
-        return [c.text for c in engine.generate(req)]
+        kwargs: dict = {"prefix": prompt, "max_tokens": max_tokens, "temperature": temperature,
+                        count_field: n, "stop": ("\ndefmodule ", "\n```")}
+        if args.prompt_budget:
+            kwargs["prompt_budget"] = args.prompt_budget
+        if "seed" in names:
+            kwargs["seed"] = seed
+        else:  # the engine has no per-request seed: seed CTranslate2's sampler instead
+            import ctranslate2
+
+            ctranslate2.set_random_seed(seed)
+        return [c.text for c in engine.generate(GenerationRequest(**kwargs))]
 
     model_id = engine.version + (f"+{engine.manifest.adapter}" if getattr(engine.manifest, "adapter", None) else "")
     return generate, model_id
@@ -148,7 +160,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ee.add_argument("-k", type=int, action="append", help="k for pass@k (repeatable; default 1 and 10)")
     ee.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
     ee.add_argument("--temperature", type=float, help="default: 0 for one sample, else 0.8")
-    ee.add_argument("--max-tokens", type=int, default=512, help="new tokens per completion (default 512)")
+    ee.add_argument("--max-tokens", type=int, help="new tokens per completion (default: half the model's context)")
     ee.add_argument("--prompt-budget", type=int, help="prompt tokens kept (default: the engine's)")
     ee.add_argument("--jobs", type=int, help="parallel Elixir processes (default: CPU cores)")
     ee.add_argument("--wall-time", type=float, default=20.0, help="seconds per sample (default 20)")

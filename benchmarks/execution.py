@@ -66,6 +66,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 HARNESS_VERSION = "1"
 OUTCOMES = ("passed", "assertion_failure", "syntax_error", "exception", "timeout")
@@ -240,7 +241,7 @@ def classify_output(output: str, exit_code: int | None, tag: str, *, timed_out: 
                 summary = (int(m.group(1)), int(m.group(2)))
     counted = {k: v for k, v in tests.items() if v not in ("skipped", "excluded")}
     n_passed = sum(1 for v in counted.values() if v == "passed")
-    base = {"exit_code": exit_code, "output_tail": tail, "test_outcomes": tests,
+    base: dict[str, Any] = {"exit_code": exit_code, "output_tail": tail, "test_outcomes": tests,
             "tests_total": len(counted), "tests_passed": n_passed}
 
     if timed_out:

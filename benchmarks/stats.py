@@ -192,7 +192,7 @@ def cohens_h(p1: float, p2: float) -> float:
 def paired_odds_ratio(b: int, c: int, *, correction: float = 0.5) -> float:
     """Conditional (McNemar) odds ratio b / c, with `correction` added to both when either is 0."""
     if b == 0 or c == 0:
-        b, c = b + correction, c + correction  # type: ignore[assignment]
+        return (b + correction) / (c + correction)
     return b / c
 
 

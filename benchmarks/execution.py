@@ -88,7 +88,10 @@ class ExecutionLimits:
 
     Args:
         wall_time_s: the whole `elixir` process, start-up and compilation included.
-        memory_mb: address-space limit (RLIMIT_AS) in MiB; 0 disables it.
+        memory_mb: address-space limit (RLIMIT_AS) in MiB; 0 disables it. The BEAM maps about
+            1.2 GiB of address space before running any code (measured with OTP 25), so
+            values below ~1300 make every run crash; the heap left to a solution is
+            roughly `memory_mb - 1200`.
         test_timeout_ms: ExUnit's per-test timeout; default: 80% of the wall time.
         file_size_mb: largest file the process may write (its captured output included).
         network: allow network access (default False: an empty network namespace when possible).

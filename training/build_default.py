@@ -81,15 +81,18 @@ def next_line_cases(texts: list[str], n: int, seed: int, per_file: int = 10) -> 
     return cases[:n]
 
 
-def _prompt_tokens(tok, prefix: str, suffix: str, max_prefix: int = 320, max_suffix: int = 128) -> list[str]:
+def _prompt_tokens(tok, prefix: str, suffix: str | None, max_prefix: int = 320, max_suffix: int = 128) -> list[str]:
+    """FIM-PSM prompt tokens, or a plain left-to-right prompt (prefix only) when suffix is None."""
     pre = tok.encode(prefix).ids[-max_prefix:]
+    if suffix is None:
+        return [tok.id_to_token(i) for i in pre]
     suf = tok.encode(suffix).ids[:max_suffix]
     ids = [tok.token_to_id("<fim_prefix>"), *pre, tok.token_to_id("<fim_suffix>"), *suf,
            tok.token_to_id("<fim_middle>")]
     return [tok.id_to_token(i) for i in ids]
 
 
-def generate_lines(model_dir: Path, cases, max_new: int = 40) -> list[list[int]]:
+def generate_lines(model_dir: Path, cases, max_new: int = 40, fim: bool = True) -> list[list[int]]:
     """Greedy completion of each case's line with CTranslate2, stopping at any token that holds a newline."""
     import ctranslate2
 
@@ -102,20 +105,20 @@ def generate_lines(model_dir: Path, cases, max_new: int = 40) -> list[list[int]]
     gen = ctranslate2.Generator(str(model_dir), device="cpu", compute_type="default", intra_threads=1)
     out = []
     for i in range(0, len(cases), 16):
-        prompts = [_prompt_tokens(tok, p, s) for p, _, s in cases[i : i + 16]]
+        prompts = [_prompt_tokens(tok, p, s if fim else None) for p, _, s in cases[i : i + 16]]
         res = gen.generate_batch(prompts, max_length=max_new, sampling_topk=1, end_token=stops,
                                  include_prompt_in_result=False)
         out.extend(r.sequences_ids[0] for r in res)
     return out
 
 
-def exact_match(model_dir: Path, cases) -> dict:
-    """Next-line exact match (whitespace-trimmed) of greedy completions."""
+def exact_match(model_dir: Path, cases, fim: bool = True) -> dict:
+    """Next-line exact match (whitespace-trimmed) of greedy completions (FIM prompt, or prefix only)."""
     from elixir_coder.training.tokenizer import load_tokenizer
 
     tok = load_tokenizer(model_dir)
     t0 = time.time()
-    outputs = generate_lines(model_dir, cases)
+    outputs = generate_lines(model_dir, cases, fim=fim)
     hits = sum(tok.decode(o).strip() == target.strip() for o, (_, target, _) in zip(outputs, cases, strict=True))
     return {"cases": len(cases), "exact_match": round(hits / max(1, len(cases)), 4),
             "seconds": round(time.time() - t0, 1), "outputs": outputs}
@@ -308,6 +311,7 @@ def build_default(
         same = sum(a == b for a, b in zip(base_int8["outputs"], base_f32["outputs"], strict=True))
         first = sum(a[:1] == b[:1] for a, b in zip(base_int8["outputs"], base_f32["outputs"], strict=True))
         ev["base"] = {k: v for k, v in base_int8.items() if k != "outputs"}
+        ev["base_plain"] = {k: v for k, v in exact_match(tmp_out / "base", cases, fim=False).items() if k != "outputs"}
         ev["int8_vs_float32"] = {
             "identical_completions": round(same / max(1, len(cases)), 4),
             "first_token_agreement": round(first / max(1, len(cases)), 4),
@@ -320,7 +324,9 @@ def build_default(
             a = exact_match(tmp_out / sl, sl_cases)
             b = exact_match(tmp_out / "base", sl_cases)
             ev[sl] = {"cases": len(sl_cases), "adapter_exact_match": a["exact_match"],
-                      "base_exact_match": b["exact_match"]}
+                      "base_exact_match": b["exact_match"],
+                      "adapter_plain_exact_match": exact_match(tmp_out / sl, sl_cases, fim=False)["exact_match"],
+                      "base_plain_exact_match": exact_match(tmp_out / "base", sl_cases, fim=False)["exact_match"]}
         ev["sizes"] = {name: dir_size(tmp_out / name) for name in ["base", *SLICES]}
         ev["total_bytes"] = sum(ev["sizes"].values())
         summary["evaluation"] = ev
@@ -328,10 +334,19 @@ def build_default(
     # Swap the finished set in only now, so a failed build never leaves a half-written model/default/.
     from elixir_coder.model.manifest import read_manifest, write_manifest
 
+    # Ship the prompt format that completed more held-out lines exactly; the model keeps its FIM tokens
+    # either way, so a later build with better FIM training flips this back by itself.
+    fim_score, plain_score = ev["base"]["exact_match"], ev["base_plain"]["exact_match"]
+    prompt_format = "fim-psm" if fim_score >= plain_score else "plain"
+    ev["prompt_format"] = prompt_format
     for name in ["base", *SLICES]:
         m = read_manifest(tmp_out / name)
-        m.benchmarks = {**(m.benchmarks or {}), "next_line_exact_match":
-                        ev["base"]["exact_match"] if name == "base" else ev[name]["adapter_exact_match"]}
+        e = ev["base"] if name == "base" else ev[name]
+        fim_em = e["exact_match"] if name == "base" else e["adapter_exact_match"]
+        plain_em = ev["base_plain"]["exact_match"] if name == "base" else e["adapter_plain_exact_match"]
+        m.benchmarks = {**(m.benchmarks or {}), "next_line_exact_match_fim": fim_em,
+                        "next_line_exact_match_plain": plain_em}
+        m.prompt_format = prompt_format
         write_manifest(tmp_out / name, m)
     if out_dir.exists():
         shutil.rmtree(out_dir)

@@ -152,6 +152,7 @@ def render(summary: dict, images: list[str]) -> str:
                      f"{lo['val_ppl']} | {lo['best_step']}/{lo['steps']} | {lo['merge_max_abs_logit_diff']:.1e} |")
     if ev:
         q = ev.get("int8_vs_float32", {})
+        fmt = ev.get("prompt_format")
         lines += [
             "",
             "## Completion quality (CTranslate2, greedy)",
@@ -159,13 +160,21 @@ def render(summary: dict, images: list[str]) -> str:
             "Next-line exact match: the cursor is placed after a held-out line's indentation, the model completes",
             "the line (FIM prompt with the rest of the file as suffix), and the trimmed result must equal the line.",
             "",
-            f"- Base (int8), all validation files: {ev['base']['exact_match']:.1%} of {ev['base']['cases']} lines "
-            f"({ev['base']['seconds']} s)",
+            "The same lines are also completed from the prefix alone (plain left-to-right prompt).",
+            "",
+            *([f"Shipped prompt format (the better of the two for the base model): `{fmt}`.", ""] if fmt else []),
+            "| model | lines | FIM prompt | prefix only |",
+            "|---|---:|---:|---:|",
+            f"| base, all validation files | {ev['base']['cases']} | {ev['base']['exact_match']:.1%} | "
+            f"{ev.get('base_plain', {}).get('exact_match', float('nan')):.1%} |",
         ]
         for sl in SLICES:
             if sl in ev:
-                lines.append(f"- {sl} validation files: adapter {ev[sl]['adapter_exact_match']:.1%}, base "
-                             f"{ev[sl]['base_exact_match']:.1%} ({ev[sl]['cases']} lines)")
+                e = ev[sl]
+                lines.append(f"| {sl} adapter, {sl} validation files | {e['cases']} | {e['adapter_exact_match']:.1%} | "
+                             f"{e.get('adapter_plain_exact_match', float('nan')):.1%} |")
+                lines.append(f"| base, {sl} validation files | {e['cases']} | {e['base_exact_match']:.1%} | "
+                             f"{e.get('base_plain_exact_match', float('nan')):.1%} |")
         lines += [
             "",
             "## int8 vs float32",

@@ -190,6 +190,8 @@ def render(summary: dict, images: list[str]) -> str:
             *[f"| model/default/{k}/ | {_mb(v)} |" for k, v in ev.get("sizes", {}).items()],
             f"| total | {_mb(ev.get('total_bytes', 0))} |",
         ]
+    if summary.get("notes"):
+        lines += ["", "## Notes", "", *[f"- {n}" for n in summary["notes"]]]
     lines += [
         "",
         "## Reproducing",

@@ -105,7 +105,7 @@ def group_digits(number: str) -> str | None:
     digits = head.replace("_", "")
     if not digits.isdigit():
         return None
-    groups = []
+    groups: list[str] = []
     while len(digits) > 3:
         groups.insert(0, digits[-3:])
         digits = digits[:-3]

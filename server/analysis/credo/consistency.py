@@ -56,7 +56,7 @@ class _ConsistencyCheck(CredoCheck):
 
     category = "consistency"
     base_priority = "high"
-    default_params: dict[str, Any] = {"force": None}
+    default_params = {"force": None}
 
     def collect(self, ctx: CheckContext) -> _FileStyles:
         """Style counts of one file."""
@@ -571,7 +571,7 @@ class _OperatorScan:
         for node in src.by_type("binary_operator"):
             if node.start_byte >= limit:
                 break
-            op_node = node.child(1)
+            op_node: Node | None = node.child(1)
             if op_node is None or op_node.is_named:
                 op_node = node.child_by_field_name("operator")
                 if op_node is None:
@@ -752,7 +752,7 @@ class ExceptionNames(_ConsistencyCheck):
     """
 
     name = "Credo.Check.Consistency.ExceptionNames"
-    default_params: dict[str, Any] = {}
+    default_params = {}
     summary = "Name exception modules with a common prefix or suffix."
 
     def collect(self, ctx: CheckContext) -> _FileStyles:

@@ -7,7 +7,6 @@ import dataclasses
 import re
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
 
 from tree_sitter import Node
 
@@ -56,7 +55,7 @@ class _TagCheck(CredoCheck):
 
     tag: str
     category = "design"
-    default_params: dict[str, Any] = {"include_doc": True}
+    default_params = {"include_doc": True}
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         src = ctx.src

@@ -630,7 +630,7 @@ class ModuleNames(CredoCheck):
     name = "Credo.Check.Readability.ModuleNames"
     category = "readability"
     base_priority = "high"
-    default_params: dict[str, Any] = {"ignore": []}
+    default_params = {"ignore": []}
     summary = "Module names should be PascalCase."
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
@@ -691,7 +691,7 @@ class ModuleDoc(CredoCheck):
     name = "Credo.Check.Readability.ModuleDoc"
     category = "readability"
     base_priority = 0
-    default_params: dict[str, Any] = {
+    default_params = {
         "ignore_names": [_MODULEDOC_IGNORE_NAMES],
         "ignore_modules_using": ["Credo.Check", "Ecto.Schema", "Phoenix.LiveView", Regex(r"\.Web$")],
     }
@@ -839,7 +839,7 @@ class AliasOrder(CredoCheck):
         for group in groups:
             for _key, meta in group:
                 if "multi" in meta:
-                    yield from self._issue(ctx, meta["multi"])
+                    yield from self._issue(ctx, meta["multi"])  # type: ignore[arg-type]
             yield from self._issue(ctx, group)
 
     @staticmethod
@@ -949,7 +949,7 @@ class LargeNumbers(CredoCheck):
     name = "Credo.Check.Readability.LargeNumbers"
     category = "readability"
     base_priority = "high"
-    default_params: dict[str, Any] = {"only_greater_than": 9999, "trailing_digits": []}
+    default_params = {"only_greater_than": 9999, "trailing_digits": []}
     summary = "Large numbers should use underscores as thousands separators."
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:

@@ -1230,7 +1230,8 @@ class NegatedIsNil(CredoCheck):
     @staticmethod
     def _first_operand(node: Node) -> Node | None:
         if node.type in ("binary_operator", "unary_operator"):
-            return node.child_by_field_name("left") or (_named(node) or [None])[0]
+            named = _named(node)
+            return node.child_by_field_name("left") or (named[0] if named else None)
         if node.type == "call":
             positional = _call_lists(node)[0]
             return positional[0] if positional else None

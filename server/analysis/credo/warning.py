@@ -24,6 +24,7 @@ from ..checks import CheckContext, CredoCheck, register
 from ..credo_config import CredoConfig
 from ..issues import Issue
 from ..source import SourceFile
+from ..terms import Regex
 
 _DEF_OPS = frozenset({"def", "defp", "defmacro", "defmacrop"})
 
@@ -994,7 +995,7 @@ class WrongTestFilename(CredoCheck):
         if isinstance(files, dict):
             included = list(files.get("included", included))
             excluded = list(files.get("excluded", excluded))
-        config = CredoConfig(included=included, excluded=excluded)
+        config = CredoConfig(included=list[str | Regex](included), excluded=list[str | Regex](excluded))
         if path.startswith("/"):
             # an absolute path (the editor's document): judge it from its innermost test/ folder on
             marker = path.rfind("/test/")

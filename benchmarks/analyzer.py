@@ -128,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     if not lib.is_dir():
         print(f"no such directory: {lib} (run `elixir-coder train corpus --source debian-elixir` first)")
         return 2
+    load_before = os.getloadavg()[0]
     files = list(lib.rglob("*.ex")) + list(lib.rglob("*.exs"))
     line_count = sum(len(f.read_text(errors="replace").splitlines()) for f in files)
 
@@ -150,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         f"Corpus: Elixir 1.14 `lib/elixir/lib` ({len(files)} files, {line_count:,} lines).",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.platform()}.",
-        f"Command: `python -m elixir_coder.benchmarks.analyzer` (median of {args.runs} runs).",
+        f"Command: `python -m elixir_coder.benchmarks.analyzer` (median of {args.runs} runs); load average "
+        f"before the run {load_before:.2f} (other work on the 2 cores inflates every figure).",
         "",
         "## Speed",
         "",

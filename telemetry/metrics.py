@@ -30,42 +30,42 @@ def _fmt_labels(key: LabelKey, extra: tuple[tuple[str, str], ...] = ()) -> str:
 
 
 @dataclass
-class Counter:
-    """A monotonically increasing count per label set."""
+class _Series:
+    """A value per label set, rendered as one Prometheus metric of type `kind`."""
 
     name: str
     help: str
     values: dict[LabelKey, float] = field(default_factory=dict)
+    kind = "untyped"
+
+    def render(self) -> list[str]:
+        """Exposition lines."""
+        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} {self.kind}"]
+        lines += [f"{self.name}{_fmt_labels(k)} {v:g}" for k, v in sorted(self.values.items())]
+        return lines
+
+
+@dataclass
+class Counter(_Series):
+    """A monotonically increasing count per label set."""
+
+    kind = "counter"
 
     def inc(self, amount: float = 1.0, **labels: str) -> None:
         """Add `amount` to the series for these labels."""
         key = _key(labels)
         self.values[key] = self.values.get(key, 0.0) + amount
 
-    def render(self) -> list[str]:
-        """Exposition lines."""
-        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} counter"]
-        lines += [f"{self.name}{_fmt_labels(k)} {v:g}" for k, v in sorted(self.values.items())]
-        return lines
-
 
 @dataclass
-class Gauge:
+class Gauge(_Series):
     """A value that goes up and down (memory, queue length, loaded model)."""
 
-    name: str
-    help: str
-    values: dict[LabelKey, float] = field(default_factory=dict)
+    kind = "gauge"
 
     def set(self, value: float, **labels: str) -> None:
         """Set the series for these labels."""
         self.values[_key(labels)] = value
-
-    def render(self) -> list[str]:
-        """Exposition lines."""
-        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} gauge"]
-        lines += [f"{self.name}{_fmt_labels(k)} {v:g}" for k, v in sorted(self.values.items())]
-        return lines
 
 
 @dataclass

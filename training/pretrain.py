@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import os
 import random
+import re
 import time
 from contextlib import nullcontext
 from pathlib import Path
@@ -36,9 +38,34 @@ def chunk_text(text: str, max_chars: int) -> list[str]:
     return chunks
 
 
+# Where an editor's cursor sits when a completion is asked for: after a line's indentation, or
+# between two lexical units (never inside an identifier or number, where the prompt's last token
+# would be a fragment the model never sees whole at inference time).
+_LINE_STARTS = re.compile(r"^[ \t]*", re.MULTILINE)
+_UNIT_BOUNDARY = re.compile(r"\b|(?<=[^\w\s])(?=[^\w])")
+
+
 def fim_split(text: str, rng: random.Random) -> tuple[str, str, str]:
-    """Prefix, middle, suffix at two random character positions (the middle may be empty)."""
-    a, b = sorted(rng.randint(0, len(text)) for _ in range(2))
+    """Prefix, middle, suffix around a cursor an editor could have, middle ending where a completion would.
+
+    The cursor (start of the middle) is, with even odds, after a line's indentation or at a
+    boundary between lexical units. The middle then ends, with even odds, at the end of a line
+    at or after the cursor (single- and multi-line completions) or at a later unit boundary;
+    it may be empty. Split points never fall inside a word, so the model learns to start a
+    middle with a whole token, as it must in the editor.
+    """
+    if not text:
+        return "", "", ""
+    line_starts = [m.end() for m in _LINE_STARTS.finditer(text)]
+    units = sorted({m.start() for m in _UNIT_BOUNDARY.finditer(text)} | {0, len(text)})
+    a = rng.choice(line_starts) if rng.random() < 0.5 else rng.choice(units)
+    if rng.random() < 0.5:
+        line_ends = [i for i in range(a, len(text)) if text[i] == "\n"] or [len(text)]
+        # Mostly the current line, sometimes a block of a few lines.
+        b = line_ends[min(len(line_ends) - 1, int(rng.expovariate(0.7)))]
+    else:
+        later = units[bisect.bisect_left(units, a):]
+        b = rng.choice(later)
     return text[:a], text[a:b], text[b:]
 
 

@@ -34,6 +34,20 @@ def test_chunking_and_fim_split():
     assert pre + mid + suf == "abcdef"
 
 
+def test_fim_split_points_sit_where_an_editor_cursor_can():
+    text = "defmodule Cart do\n  def total(items) do\n    Enum.sum(items) + 10_000\n  end\nend\n"
+    rng = random.Random(7)
+    ends_at_line_end = 0
+    for _ in range(400):
+        pre, mid, suf = fim_split(text, rng)
+        assert pre + mid + suf == text
+        for left, right in ((pre, mid + suf), (pre + mid, suf)):
+            # Never inside a word: the prompt's last token is whole, as in the editor.
+            assert not (left[-1:].isalnum() and right[:1].isalnum()), (left[-10:], right[:10])
+        ends_at_line_end += suf.startswith("\n") or not suf
+    assert ends_at_line_end > 150  # single- and multi-line middles are common
+
+
 def test_fim_stream_format(workdir):
     _, tok = workdir
     ids = special_token_ids(tok)

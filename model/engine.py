@@ -50,6 +50,8 @@ class GenerationRequest:
         stop: further strings that end a completion (the text is cut before them).
         prompt_budget: prompt tokens at most (default: the model's context minus max_tokens).
         cancelled: checked between decoding steps; returning True stops generation.
+        context: text the prompt carries before the prefix (the module head, signatures of
+            related functions), kept within a share of the budget.
     """
 
     prefix: str
@@ -63,6 +65,7 @@ class GenerationRequest:
     stop: tuple[str, ...] = ()
     prompt_budget: int | None = None
     cancelled: Callable[[], bool] | None = None
+    context: str = ""
 
 
 @dataclass(frozen=True)
@@ -158,7 +161,8 @@ class Engine:
         """The prompt for a request: FIM (PSM) when the model has FIM tokens, else the plain prefix."""
         room = max(8, self.context_length - req.max_tokens)
         budget = min(req.prompt_budget, room) if req.prompt_budget else room
-        return build_prompt(self.tokenizer, req.prefix, req.suffix, budget=budget, fim=self.manifest.has_fim).tokens
+        return build_prompt(self.tokenizer, req.prefix, req.suffix, budget=budget, fim=self.manifest.has_fim,
+                            header=req.context).tokens
 
     def _cut(self, text: str, req: GenerationRequest) -> tuple[str, bool]:
         """Text up to the first stop (end of line, stop string); True when a stop was found."""

@@ -68,18 +68,39 @@ def fit_suffix(tok: ModelTokenizer, text: str, budget: int) -> tuple[list[str], 
     return tokens[:budget], end
 
 
+def fit_prefix_with_header(
+    tok: ModelTokenizer, prefix: str, budget: int, header: str, header_share: float
+) -> tuple[list[str], int]:
+    """`fit_prefix`, with `header` in front when the prefix had to be cut at the top.
+
+    The header (the enclosing module's head, signatures from the project) stands in for what
+    the cut dropped, so the model still sees which module it is in. When the whole prefix
+    fits it already holds the module head, and the header is left out. The header gets at
+    most `header_share` of the budget, whole lines from its top.
+    """
+    tokens, kept = fit_prefix(tok, prefix, budget)
+    header = header.strip("\n")
+    if not header or kept >= prefix.count("\n") + 1:
+        return tokens, kept
+    head, _ = fit_suffix(tok, header + "\n", int(budget * header_share))
+    tokens, kept = fit_prefix(tok, prefix, budget - len(head))
+    return head + tokens, kept
+
+
 def build_prompt(
-    tok: ModelTokenizer, prefix: str, suffix: str, budget: int = 384, suffix_share: float = 0.25, fim: bool = True
+    tok: ModelTokenizer, prefix: str, suffix: str, budget: int = 384, suffix_share: float = 0.25, fim: bool = True,
+    header: str = "", header_share: float = 0.2,
 ) -> Prompt:
     """Build a PSM fill-in-the-middle prompt, or a plain left-to-right one when `fim` is False.
 
     Layout: <fim_prefix> prefix <fim_suffix> suffix <fim_middle>; the model writes the middle.
     The nearest lines are kept whole: the prefix loses lines at the top and the suffix at the
     bottom. The suffix gets at most `suffix_share` of the budget and the prefix the rest, so
-    the whole prompt (special tokens included) never exceeds `budget` tokens.
+    the whole prompt (special tokens included) never exceeds `budget` tokens. A `header`
+    goes in front of a prefix that had to be cut (see `fit_prefix_with_header`).
     """
     if not fim:
-        tokens, kept = fit_prefix(tok, prefix, budget)
+        tokens, kept = fit_prefix_with_header(tok, prefix, budget, header, header_share)
         return Prompt(tokens, kept, 0)
     s = tok.special
     if not all(s.get(k) for k in ("fim_prefix", "fim_suffix", "fim_middle")):
@@ -87,6 +108,6 @@ def build_prompt(
     room = max(0, budget - 3)
     suffix_budget = int(room * suffix_share) if suffix.strip() else 0
     suf, suf_kept = fit_suffix(tok, suffix, suffix_budget)
-    pre, pre_kept = fit_prefix(tok, prefix, room - len(suf))
+    pre, pre_kept = fit_prefix_with_header(tok, prefix, room - len(suf), header, header_share)
     tokens = [str(s["fim_prefix"]), *pre, str(s["fim_suffix"]), *suf, str(s["fim_middle"])]
     return Prompt(tokens, pre_kept, suf_kept)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,11 +25,20 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
+from elixir_coder.telemetry.events import Event, EventKind, new_request_id
+from elixir_coder.telemetry.metrics import Metrics, resident_memory_bytes
+from elixir_coder.telemetry.recorder import Recorder
+from elixir_coder.telemetry.store import FeedbackStore, RetentionPolicy
+
 from .analysis.runner import AnalysisResult
 from .documents import ExternalCache, Outcome, analyse_document, default_external_runner, uri_to_path
+from .features import completion as completion_feature
 from .features.code_actions import code_actions
+from .features.completion import CompletionFeature, Proposals
 from .features.diagnostics import Debouncer, client_diagnostics
 from .features.hover import hover_for
+from .feedback import FeedbackTracker
+from .models import ModelService
 from .settings import Settings, parse_settings
 
 log = logging.getLogger("elixir_coder.server")
@@ -36,6 +46,8 @@ log = logging.getLogger("elixir_coder.server")
 SERVER_NAME = "elixir-coder"
 SERVER_VERSION = "0.1.0"
 CONFIG_SECTION = "elixirCoder"
+STATUS_REQUEST = "elixirCoder/status"
+RATE_EXPLANATION_COMMAND = "elixirCoder.rateExplanation"
 
 T = TypeVar("T")
 
@@ -95,6 +107,15 @@ class ElixirCoderServer(LanguageServer):
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="elixir-coder-analysis")
         self.external_cache = ExternalCache()
         self.external = default_external_runner()
+        self.metrics = Metrics()
+        self.recorder: Recorder | None = None
+        self.recorder_path: str | None = None
+        self.tracker = FeedbackTracker(None)
+        self.models = ModelService()
+        self.completions = CompletionFeature(self.models, self.tracker, on_progress=self.progress_from_thread)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._load_count = 0
+        self._progress_begun: asyncio.Task[str | None] | None = None
 
     # --- helpers the handlers share ---------------------------------------------------------
 
@@ -179,6 +200,84 @@ class ElixirCoderServer(LanguageServer):
         for warning in warnings:
             self.log_to_client(warning, lsp.MessageType.Warning)
         self.external_cache = ExternalCache()
+        self.models.configure(settings)
+        self.configure_telemetry(settings)
+
+    def configure_telemetry(self, settings: Settings) -> None:
+        """Open (or close) the feedback recorder as the `telemetry` settings say."""
+        path = settings.telemetry_path if settings.telemetry else None
+        wanted = settings.telemetry
+        if self.recorder is not None and (not wanted or path != self.recorder_path):
+            self.recorder.close()
+            self.recorder = None
+        if wanted and self.recorder is None:
+            db_path = Path(path).expanduser() if path else None
+            self.recorder = Recorder(lambda: FeedbackStore(db_path), retention=RetentionPolicy())
+            self.recorder_path = path
+        self.tracker.sink = self.recorder
+
+    # --- model loading progress -------------------------------------------------------------
+
+    def progress_from_thread(self, stage: str, message: str) -> None:
+        """`$/progress` for a background model load; called from the generation thread."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(self._progress, stage, message)
+
+    def _progress(self, stage: str, message: str) -> None:
+        if stage == "begin":
+            self._load_count += 1
+            self._progress_begun = asyncio.ensure_future(self._progress_begin(f"elixir-coder-load-{self._load_count}",
+                                                                               message))
+            return
+        self.log_to_client(message)
+        begun, self._progress_begun = self._progress_begun, None
+        if begun is not None:
+            asyncio.ensure_future(self._progress_end(begun, message))
+
+    def _supports_progress(self) -> bool:
+        window = self.client_capabilities.window if self.client_capabilities else None
+        return bool(window and window.work_done_progress)
+
+    async def _progress_begin(self, token: str, title: str) -> str | None:
+        """Create and begin a progress token; None when the client does not show progress."""
+        if not self._supports_progress():
+            return None
+        try:
+            await asyncio.wait_for(self.work_done_progress.create_async(token), 5)
+            self.work_done_progress.begin(token, lsp.WorkDoneProgressBegin(title=title, cancellable=False))
+        except Exception as exc:  # noqa: BLE001 - progress is a courtesy; loading goes on
+            log.info("progress not shown: %s", exc)
+            return None
+        return token
+
+    async def _progress_end(self, begun: asyncio.Task[str | None], message: str) -> None:
+        token = await begun
+        if token is not None:
+            self.work_done_progress.end(token, lsp.WorkDoneProgressEnd(message=message))
+
+    def adapter_for(self, path: Path | None, text: str = "") -> str:
+        """The adapter for a document: the setting, unless it is `auto`."""
+        if self.settings.adapter != "auto":
+            return self.settings.adapter
+        return "base"
+
+    def status(self) -> dict[str, Any]:
+        """`elixirCoder/status`: model state, memory, queue, feedback recording."""
+        recorder = self.recorder
+        return {
+            **self.models.status(),
+            "adapters": self.models.adapters(),
+            "rssBytes": resident_memory_bytes(),
+            "queue": self.completions.queue,
+            "completions": {"generations": self.completions.stats.generations,
+                            "cancelled": self.completions.stats.cancelled_generations,
+                            "cacheHits": self.completions.stats.cache_hits},
+            "completionsEnabled": self.settings.completions_enabled,
+            "telemetry": {"enabled": recorder is not None, "written": recorder.written if recorder else 0,
+                          "dropped": recorder.dropped if recorder else 0, "pending": recorder.pending if recorder else 0},
+        }
 
 
 AsyncHandler = Callable[[ElixirCoderServer, Any], Awaitable[Any]]
@@ -204,6 +303,7 @@ def guarded(fn: AsyncHandler) -> AsyncHandler:
 
 async def on_initialize(ls: ElixirCoderServer, params: lsp.InitializeParams) -> None:
     """Read initializationOptions and the workspace root."""
+    ls._loop = asyncio.get_running_loop()
     ls.apply_settings(params.initialization_options, initial=True)
     if params.root_uri:
         ls.workspace_root = uri_to_path(params.root_uri)
@@ -232,11 +332,14 @@ async def pull_configuration(ls: ElixirCoderServer) -> Any:
 
 
 async def on_initialized(ls: ElixirCoderServer, params: lsp.InitializedParams) -> None:
-    """Pull the configuration from clients that serve it."""
+    """Pull the configuration from clients that serve it; start loading the completion model."""
     raw = await pull_configuration(ls)
     if raw:
         ls.apply_settings(raw)
         await _refresh_all(ls)
+    if ls.settings.completions_enabled:
+        ls.completions.start_loading(ls.adapter_for(None))
+        ls.models.watch_registry()
 
 
 async def _refresh_all(ls: ElixirCoderServer) -> None:
@@ -271,9 +374,10 @@ async def on_save(ls: ElixirCoderServer, params: lsp.DidSaveTextDocumentParams) 
 
 async def on_change(ls: ElixirCoderServer, params: lsp.DidChangeTextDocumentParams) -> None:
     """Diagnostics while typing, debounced per document, when `diagnosticsOnChange` is on."""
+    uri = params.text_document.uri
+    ls.completions.document_changed(uri)
     if not ls.settings.diagnostics_on_change:
         return
-    uri = params.text_document.uri
     ls.debouncer.schedule(uri, ls.settings.debounce_ms / 1000, lambda: guarded(_refresh_changed)(ls, uri))
 
 
@@ -308,9 +412,103 @@ def on_hover(ls: ElixirCoderServer, params: lsp.HoverParams) -> lsp.Hover | None
     return hover_for(analysed.diagnostics, params.position)
 
 
+async def _proposals(ls: ElixirCoderServer, uri: str, position: lsp.Position, feature: str) -> Proposals | None:
+    """The model's proposals at a position of an open document (None: completions are off)."""
+    if not ls.settings.completions_enabled:
+        return None
+    doc = ls.workspace.text_documents.get(uri)
+    if doc is None:
+        return None
+    started = time.perf_counter()
+    ok = True
+    try:
+        text = doc.source
+        if len(text.encode("utf-8", "surrogatepass")) > ls.settings.max_file_bytes:
+            return None
+        offset = doc.offset_at_position(position)
+        path = uri_to_path(uri)
+        proposals = await ls.completions.propose(uri, text, offset, ls.settings, ls.adapter_for(path, text))
+        ls.completions.remember(uri, path, doc.language_id, proposals)
+        return proposals
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        ok = False
+        raise
+    finally:
+        ls.metrics.observe_request(feature, (time.perf_counter() - started) * 1000, ok)
+
+
+async def on_inline_completion(ls: ElixirCoderServer, params: lsp.InlineCompletionParams
+                               ) -> lsp.InlineCompletionList | None:
+    """Ghost text at the cursor."""
+    proposals = await _proposals(ls, params.text_document.uri, params.position, "inline_completion")
+    if proposals is None:
+        return None
+    return lsp.InlineCompletionList(items=completion_feature.inline_items(proposals, params.position))
+
+
+async def on_completion(ls: ElixirCoderServer, params: lsp.CompletionParams) -> lsp.CompletionList:
+    """The model's proposal first, then symbols from the project."""
+    proposals = await _proposals(ls, params.text_document.uri, params.position, "completion")
+    items = completion_feature.model_completion_items(proposals, params.position) if proposals else []
+    return lsp.CompletionList(is_incomplete=True, items=items)
+
+
+def _command_arg(args: tuple[Any, ...]) -> dict[str, Any]:
+    if len(args) == 1 and isinstance(args[0], dict):
+        return args[0]
+    raise JsonRpcInvalidParams(f"expected one JSON object argument, got {list(args)!r}")
+
+
+def on_completion_accepted(ls: ElixirCoderServer, *args: Any) -> bool:
+    """`elixirCoder.completionAccepted`: record it, and check for edits after the configured delay."""
+    arg = _command_arg(args)
+    request_id = str(arg.get("requestId", ""))
+    chars = arg.get("acceptedChars")
+    shown = ls.tracker.accepted(request_id, int(arg.get("index", 0)), int(chars) if chars is not None else None)
+    if shown is None:
+        return False
+
+    def check() -> None:
+        doc = ls.workspace.text_documents.get(shown.uri)
+        ls.tracker.edit_check(request_id, doc.source if doc is not None else None)
+
+    if ls._loop is not None:
+        ls._loop.call_later(ls.settings.edit_check_delay_seconds, check)
+    return True
+
+
+def on_completion_rejected(ls: ElixirCoderServer, *args: Any) -> bool:
+    """`elixirCoder.completionRejected`: the user dismissed the suggestion."""
+    return ls.tracker.rejected(str(_command_arg(args).get("requestId", "")))
+
+
+def on_rate_explanation(ls: ElixirCoderServer, *args: Any) -> bool:
+    """`elixirCoder.rateExplanation`: thumbs up or down on an explanation."""
+    arg = _command_arg(args)
+    rating = arg.get("rating")
+    if rating not in (1, -1) or not isinstance(arg.get("check"), str):
+        raise JsonRpcInvalidParams("rateExplanation needs {check: str, rating: 1 or -1}")
+    if ls.recorder is not None:
+        uri = arg.get("uri")
+        path = uri_to_path(uri) if isinstance(uri, str) else None
+        ls.recorder.record(Event(kind=EventKind.EXPLANATION_RATED, request_id=new_request_id(),
+                                 path=str(path) if path else None, detail={"check": arg["check"], "rating": rating}))
+    return True
+
+
+def on_status(ls: ElixirCoderServer, params: Any) -> dict[str, Any]:
+    """`elixirCoder/status`: health for clients' status bars."""
+    return ls.status()
+
+
 def on_shutdown(ls: ElixirCoderServer, params: Any) -> None:
-    """Stop the analysis worker (queued work is dropped)."""
+    """Stop the workers (queued work is dropped) and write pending feedback."""
     ls.worker.shutdown(wait=False, cancel_futures=True)
+    ls.completions.close()
+    if ls.recorder is not None:
+        ls.recorder.close()
 
 
 def build_server() -> ElixirCoderServer:
@@ -326,6 +524,13 @@ def build_server() -> ElixirCoderServer:
     ls.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
                lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))(on_code_action)
     ls.feature(lsp.TEXT_DOCUMENT_HOVER)(on_hover)
+    ls.feature(lsp.TEXT_DOCUMENT_INLINE_COMPLETION, lsp.InlineCompletionOptions())(on_inline_completion)
+    ls.feature(lsp.TEXT_DOCUMENT_COMPLETION,
+               lsp.CompletionOptions(trigger_characters=[".", "@"], resolve_provider=False))(on_completion)
+    ls.feature(STATUS_REQUEST)(on_status)
+    ls.command(completion_feature.ACCEPT_COMMAND)(on_completion_accepted)
+    ls.command(completion_feature.REJECT_COMMAND)(on_completion_rejected)
+    ls.command(RATE_EXPLANATION_COMMAND)(on_rate_explanation)
     ls.feature(lsp.SHUTDOWN)(on_shutdown)
     return ls
 

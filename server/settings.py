@@ -31,6 +31,17 @@ class Settings:
         max_file_bytes: larger documents are skipped with a log message.
         disabled_checks / enabled_checks: check names (full or short) switched off / opt-in checks on.
         docs_base_url: where the check pages live; None links to the installed `docs/checks/`.
+        completions_enabled: serve inline and classic completions.
+        completion_max_tokens: new tokens at most for a multi-line completion.
+        constrained_decoding: keep completions lexically valid (see model/constraints.py).
+        adapter: `auto` (routed by file and project) or an adapter name.
+        model_path: a model directory instead of the registry's current version.
+        device / compute_type: CTranslate2 device and compute type (None: int8 on CPU).
+        remote_url / remote_model / remote_api_key: an OpenAI-compatible completion server
+            used instead of the local model.
+        telemetry: record feedback events in the local store.
+        telemetry_path: the feedback database (None: the default location).
+        edit_check_delay_seconds: how long after an acceptance the edit is measured.
         extra: unknown keys, kept so they can be logged and inspected, never used.
     """
 
@@ -44,6 +55,19 @@ class Settings:
     disabled_checks: tuple[str, ...] = ()
     enabled_checks: tuple[str, ...] = ()
     docs_base_url: str | None = None
+    completions_enabled: bool = True
+    completion_max_tokens: int = 64
+    constrained_decoding: bool = True
+    adapter: str = "auto"
+    model_path: str | None = None
+    device: str = "cpu"
+    compute_type: str | None = None
+    remote_url: str | None = None
+    remote_model: str | None = None
+    remote_api_key: str | None = None
+    telemetry: bool = True
+    telemetry_path: str | None = None
+    edit_check_delay_seconds: int = 30
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -54,10 +78,26 @@ _ALIASES = {  # camelCase names as VS Code and Neovim users write them
     "disabledChecks": "disabled_checks",
     "enabledChecks": "enabled_checks",
     "docsBaseUrl": "docs_base_url",
+    "completionsEnabled": "completions_enabled",
+    "completionMaxTokens": "completion_max_tokens",
+    "constrainedDecoding": "constrained_decoding",
+    "modelPath": "model_path",
+    "computeType": "compute_type",
+    "remoteUrl": "remote_url",
+    "remoteModel": "remote_model",
+    "remoteApiKey": "remote_api_key",
+    "telemetryPath": "telemetry_path",
+    "editCheckDelaySeconds": "edit_check_delay_seconds",
 }
 
-_MINIMUM = {"max_file_bytes": 1, "debounce_ms": 0}
-_MAXIMUM = {"debounce_ms": 60_000}
+ADAPTERS = ("auto", "base", "exunit", "phoenix", "nerves")
+DEVICES = ("cpu", "cuda", "auto")
+# Settings whose value is an optional string (null or blank: not set).
+_OPTIONAL_STRINGS = ("docs_base_url", "model_path", "compute_type", "remote_url", "remote_model",
+                     "remote_api_key", "telemetry_path")
+
+_MINIMUM = {"max_file_bytes": 1, "debounce_ms": 0, "completion_max_tokens": 1}
+_MAXIMUM = {"debounce_ms": 60_000, "completion_max_tokens": 1024, "edit_check_delay_seconds": 3600}
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:
@@ -70,7 +110,12 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
         if value is None or isinstance(value, bool):
             return value
         raise ValueError("must be true, false or null")
-    if name == "docs_base_url":
+    if name == "adapter" or name == "device":
+        allowed = ADAPTERS if name == "adapter" else DEVICES
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value
+    if name in _OPTIONAL_STRINGS:
         if value is not None and not isinstance(value, str):
             raise ValueError("must be a string or null")
         return value.strip() or None if isinstance(value, str) else None

@@ -68,10 +68,13 @@ class StoreError(RuntimeError):
 
 
 def default_db_path() -> Path:
-    """`$ELIXIR_CODER_FEEDBACK_DB`, else `$XDG_DATA_HOME/elixir-coder/feedback.sqlite3`."""
+    """`$ELIXIR_CODER_FEEDBACK_DB`, else `$ELIXIR_CODER_HOME/feedback.sqlite3`, else the user data directory."""
     env = os.environ.get(ENV_DB)
     if env:
         return Path(env).expanduser()
+    home = os.environ.get("ELIXIR_CODER_HOME")
+    if home:
+        return Path(home).expanduser() / "feedback.sqlite3"
     data_home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return data_home / "elixir-coder" / "feedback.sqlite3"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -114,7 +115,9 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
     (tmp_path / "mix.exs").write_text("defmodule Shop.MixProject do\nend\n")
     (tmp_path / "lib").mkdir()
     client = LanguageClient("e2e-test", "1.0")
-    await client.start_io(sys.executable, "-m", "elixir_coder.server.app")
+    # The server records feedback by default: keep it (and the model registry) inside the test.
+    env = {**os.environ, "ELIXIR_CODER_HOME": str(tmp_path / "home")}
+    await client.start_io(sys.executable, "-m", "elixir_coder.server.app", env=env)
     h = Harness(client, tmp_path)
     result = await asyncio.wait_for(client.initialize_async(
         lsp.InitializeParams(

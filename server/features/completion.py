@@ -1,0 +1,244 @@
+"""Inline and classic completion: from a cursor to items, off the editor's path.
+
+`CompletionFeature` owns what completion needs across requests: the model service, one
+generation thread, the proposal cache, the feedback tracker, and a sequence number per
+document so that a newer request or edit stops the generation of an older one. The handlers
+in app.py stay thin: they read the document and call `propose`, then turn proposals into LSP
+items with the acceptance command attached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from lsprotocol import types as lsp
+
+from elixir_coder.model.engine import GenerationRequest
+from elixir_coder.telemetry.events import new_request_id
+
+from ..completion import CompletionCache, CursorContext, cursor_context, trim_completion, unique_proposals
+from ..feedback import FeedbackTracker, Shown
+from ..models import Backend, ModelService
+from ..settings import Settings
+
+log = logging.getLogger(__name__)
+
+ACCEPT_COMMAND = "elixirCoder.completionAccepted"
+REJECT_COMMAND = "elixirCoder.completionRejected"
+SINGLE_LINE_TOKENS = 32
+_WORD_TAIL = re.compile(r"[\w?!]+$")
+_HAS_CONSTRAINED = any(f.name == "constrained" for f in fields(GenerationRequest))
+
+
+@dataclass(frozen=True)
+class Proposals:
+    """What one completion request produced."""
+
+    request_id: str
+    texts: list[str]
+    context: CursorContext
+    model_version: str | None
+    adapter: str
+    latency_ms: float
+    cached: bool = False
+    reason: str | None = None  # why there is nothing: loading, cancelled, error
+
+
+def generation_request(ctx: CursorContext, settings: Settings, header: str,
+                       cancelled: Callable[[], bool]) -> GenerationRequest:
+    """The model request for a cursor: one line or a block, within the settings' limits."""
+    extra = {"constrained": settings.constrained_decoding} if _HAS_CONSTRAINED else {}
+    return GenerationRequest(
+        prefix=ctx.prefix,
+        suffix=ctx.suffix,
+        max_tokens=settings.completion_max_tokens if ctx.multiline else min(SINGLE_LINE_TOKENS,
+                                                                           settings.completion_max_tokens),
+        stop_at_newline=not ctx.multiline,
+        stop=("\n\n\n",),
+        context=header,
+        cancelled=cancelled,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+@dataclass
+class CompletionStats:
+    """Counts for `elixirCoder/status` and the metrics."""
+
+    generations: int = 0
+    cancelled_generations: int = 0  # stopped between decoding steps by a cancel or a newer edit
+    cache_hits: int = 0
+
+
+def propose_with(backend: Backend, ctx: CursorContext, settings: Settings, header: str,
+                 cancelled: Callable[[], bool], stats: CompletionStats) -> list[str]:
+    """Generate and trim proposals for a cursor with a loaded backend (blocking)."""
+    completions = backend.generate(generation_request(ctx, settings, header, cancelled))
+    stats.generations += 1
+    if cancelled() or any(c.finish_reason == "cancelled" for c in completions):
+        stats.cancelled_generations += 1
+        return []
+    return unique_proposals([trim_completion(c.text, ctx) for c in completions])
+
+
+class CompletionFeature:
+    """Completion state shared by the handlers.
+
+    Args:
+        service: the models.
+        tracker: feedback about what is shown.
+        on_progress: called with ("begin" | "end", message) around background model loads.
+    """
+
+    def __init__(self, service: ModelService, tracker: FeedbackTracker,
+                 on_progress: Callable[[str, str], None] | None = None) -> None:
+        self.service = service
+        self.tracker = tracker
+        self.cache = CompletionCache()
+        self.on_progress = on_progress
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="elixir-coder-generation")
+        self._seq: dict[str, int] = {}
+        self._loading: set[str] = set()
+        self.queue = 0
+        self.stats = CompletionStats()
+
+    # --- staleness -----------------------------------------------------------------------------
+
+    def document_changed(self, uri: str) -> None:
+        """A newer edit: generation for an older state of this document stops."""
+        self._seq[uri] = self._seq.get(uri, 0) + 1
+
+    def _next(self, uri: str) -> int:
+        self._seq[uri] = self._seq.get(uri, 0) + 1
+        return self._seq[uri]
+
+    # --- loading -------------------------------------------------------------------------------
+
+    def start_loading(self, adapter: str) -> None:
+        """Load an adapter's model on the generation thread, reporting progress (no-op if under way)."""
+        if adapter in self._loading or self.service.loaded(adapter) is not None:
+            return
+        self._loading.add(adapter)
+
+        def load() -> None:
+            if self.on_progress:
+                self.on_progress("begin", f"Loading completion model ({adapter})")
+            message = "ready"
+            try:
+                engine = self.service.load(adapter)
+                message = f"model {engine.version} ({adapter}) ready"
+            except Exception as exc:  # noqa: BLE001 - reported through status and the log
+                message = f"no completion model: {exc}"
+                log.warning(message)
+            finally:
+                self._loading.discard(adapter)
+                if self.on_progress:
+                    self.on_progress("end", message)
+
+        self.executor.submit(load)
+
+    # --- proposing -----------------------------------------------------------------------------
+
+    async def propose(self, uri: str, text: str, offset: int, settings: Settings, adapter: str,
+                      header: str = "") -> Proposals:
+        """Proposals at `offset` of `text`; empty (with a reason) while the model loads or when overtaken."""
+        started = time.perf_counter()
+        request_id = new_request_id()
+        ctx = cursor_context(text[:offset], text[offset:])
+        self.service.last_adapter = adapter
+        backend = self.service.loaded(adapter)
+        if backend is None:
+            self.start_loading(adapter)
+            return Proposals(request_id, [], ctx, None, adapter, 0.0, reason=self.service.error or "loading")
+        model_key = f"{backend.version}:{adapter}:{int(ctx.multiline)}"
+        cached = self.cache.get(model_key, ctx.prefix, ctx.suffix)
+        if cached is not None:
+            self.stats.cache_hits += 1
+            elapsed = (time.perf_counter() - started) * 1000
+            return Proposals(request_id, cached, ctx, backend.version, adapter, elapsed, cached=True)
+        seq = self._next(uri)
+        stop = threading.Event()
+
+        def cancelled() -> bool:
+            return stop.is_set() or self._seq.get(uri) != seq
+
+        self.queue += 1
+        try:
+            texts = await asyncio.get_running_loop().run_in_executor(
+                self.executor, propose_with, backend, ctx, settings, header, cancelled, self.stats)
+        except asyncio.CancelledError:
+            stop.set()  # $/cancelRequest: the generation thread sees it at its next step
+            raise
+        finally:
+            self.queue -= 1
+        elapsed = (time.perf_counter() - started) * 1000
+        if cancelled():
+            return Proposals(request_id, [], ctx, backend.version, adapter, elapsed, reason="cancelled")
+        self.cache.put(model_key, ctx.prefix, ctx.suffix, texts)
+        return Proposals(request_id, texts, ctx, backend.version, adapter, elapsed)
+
+    def remember(self, uri: str, path: Path | None, language_id: str | None, proposals: Proposals) -> None:
+        """Record what was shown so acceptance and later edits join to it."""
+        if not proposals.texts:
+            return
+        line = proposals.context.prefix.count("\n")
+        self.tracker.shown(Shown(
+            request_id=proposals.request_id, uri=uri, path=str(path) if path else None, language_id=language_id,
+            model_version=proposals.model_version, adapter=proposals.adapter, items=list(proposals.texts),
+            prefix=proposals.context.prefix, suffix=proposals.context.suffix, line=line,
+            latency_ms=proposals.latency_ms,
+        ))
+
+    def close(self) -> None:
+        """Stop generating and release the models."""
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.service.close()
+
+
+def _word_before(line_prefix: str) -> str:
+    match = _WORD_TAIL.search(line_prefix)
+    return match.group(0) if match else ""
+
+
+def accept_command(request_id: str, index: int) -> lsp.Command:
+    """The command a client runs when the user accepts an item."""
+    return lsp.Command(title="Accept completion", command=ACCEPT_COMMAND,
+                       arguments=[{"requestId": request_id, "index": index}])
+
+
+def inline_items(proposals: Proposals, position: lsp.Position) -> list[lsp.InlineCompletionItem]:
+    """Ghost-text items inserted at the cursor."""
+    return [
+        lsp.InlineCompletionItem(insert_text=text, range=lsp.Range(start=position, end=position),
+                                 command=accept_command(proposals.request_id, i))
+        for i, text in enumerate(proposals.texts)
+    ]
+
+
+def model_completion_items(proposals: Proposals, position: lsp.Position) -> list[lsp.CompletionItem]:
+    """The model's proposals as the first items of a classic completion list."""
+    items = []
+    for i, text in enumerate(proposals.texts):
+        first = text.strip().split("\n", 1)[0]
+        label = first if len(first) <= 60 else first[:57] + "..."
+        items.append(lsp.CompletionItem(
+            label=label or text.strip()[:60],
+            kind=lsp.CompletionItemKind.Snippet,
+            detail=f"ElixirCoder {proposals.model_version or ''} ({proposals.adapter})".strip(),
+            documentation=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=f"```elixir\n{text}\n```"),
+            sort_text=f"0{i}",
+            # Clients filter by the word before the cursor: keep that word in front of the text.
+            filter_text=_word_before(proposals.context.line_prefix) + text,
+            insert_text_format=lsp.InsertTextFormat.PlainText,
+            text_edit=lsp.TextEdit(range=lsp.Range(start=position, end=position), new_text=text),
+            command=accept_command(proposals.request_id, i),
+        ))
+    return items

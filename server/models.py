@@ -1,0 +1,216 @@
+"""Which model serves completions, loaded off the editor's path and swapped without dropping requests.
+
+`ModelService` resolves the backend from the settings (a model directory, the registry's
+current version with the shipped default behind it, or a remote OpenAI-compatible server),
+loads one engine per adapter lazily on the generation thread, and reports its state for
+`elixirCoder/status`. When the registry's `current` pointer changes (a promote or a rollback),
+the engines are replaced: requests already running finish on the old engine, because an
+engine's close waits for its generation in progress.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from elixir_coder.model.engine import Completion, Engine, GenerationRequest
+from elixir_coder.model.manifest import ModelDirectoryError, validate_model_dir
+from elixir_coder.model.registry import BASE, Registry
+
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Backend(Protocol):
+    """What completion needs of an engine, local or remote."""
+
+    @property
+    def version(self) -> str: ...  # noqa: D102
+
+    def generate(self, req: GenerationRequest) -> list[Completion]: ...  # noqa: D102
+
+    def close(self) -> None: ...  # noqa: D102
+
+
+@dataclass(frozen=True)
+class BackendChoice:
+    """Where models come from, as the settings say; equal choices need no reload."""
+
+    model_path: str | None
+    remote_url: str | None
+    remote_model: str | None
+    remote_api_key: str | None
+    device: str
+    compute_type: str | None
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> BackendChoice:
+        """The part of the settings that decides the backend."""
+        return cls(s.model_path, s.remote_url, s.remote_model, s.remote_api_key, s.device, s.compute_type)
+
+
+class ModelService:
+    """Engines per adapter for the current backend, with load state for clients.
+
+    Args:
+        registry: where versions live (default: the user's registry with the shipped default).
+    """
+
+    def __init__(self, registry: Registry | None = None) -> None:
+        self.registry = registry or Registry()
+        self.choice: BackendChoice | None = None
+        self._engines: dict[str, Backend] = {}
+        self._lock = threading.RLock()
+        self.loading = False
+        self.error: str | None = None
+        self.last_adapter: str | None = None
+        self.load_ms: float | None = None
+        self._watch_stop: threading.Event | None = None
+
+    # --- configuration ---------------------------------------------------------------------
+
+    def configure(self, settings: Settings) -> bool:
+        """Adopt the settings' backend; True when it changed (loaded engines are then dropped)."""
+        choice = BackendChoice.from_settings(settings)
+        with self._lock:
+            if choice == self.choice:
+                return False
+            self.choice = choice
+            self._replace_engines()
+            return True
+
+    def _replace_engines(self) -> None:
+        old = list(self._engines.values())
+        self._engines = {}
+        self.error = None
+        # Closing waits for a generation in progress: do it off the caller's thread.
+        if old:
+            threading.Thread(target=_close_all, args=(old,), daemon=True, name="elixir-coder-unload").start()
+
+    def reload(self, reason: str) -> None:
+        """Drop loaded engines so the next request loads the version now current."""
+        log.info("reloading models: %s", reason)
+        with self._lock:
+            self._replace_engines()
+
+    def watch_registry(self) -> None:
+        """Reload when the registry's current version changes (a daemon thread; idempotent)."""
+        if self._watch_stop is not None:
+            return
+        self._watch_stop = threading.Event()
+        stop = self._watch_stop
+
+        def run() -> None:
+            try:
+                self.registry.watch(lambda v: self.reload(f"registry now serves {v or 'the shipped default'}"), stop)
+            except Exception as exc:  # noqa: BLE001 - a watcher failure must not take the server down
+                log.warning("registry watcher stopped: %s", exc)
+
+        threading.Thread(target=run, daemon=True, name="elixir-coder-registry-watch").start()
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def loaded(self, adapter: str) -> Backend | None:
+        """The engine for an adapter if it is already loaded (never blocks)."""
+        with self._lock:
+            return self._engines.get(adapter)
+
+    def load(self, adapter: str) -> Backend:
+        """The engine for an adapter, loading it if needed (blocking: call on the generation thread).
+
+        Raises ModelDirectoryError (or RemoteError) with a clear message when no model can serve.
+        """
+        with self._lock:
+            engine = self._engines.get(adapter)
+            choice = self.choice
+        if engine is not None:
+            return engine
+        if choice is None:
+            choice = BackendChoice.from_settings(Settings())
+        self.loading = True
+        started = time.perf_counter()
+        try:
+            engine = self._open(choice, adapter)
+        except Exception as exc:
+            self.error = str(exc)
+            raise
+        finally:
+            self.loading = False
+        self.load_ms = (time.perf_counter() - started) * 1000
+        with self._lock:
+            if self.choice != choice:  # settings changed while loading: this engine is stale
+                _close_all([engine])
+                return self.load(adapter)
+            self._engines[adapter] = engine
+            self.error = None
+        log.info("model %s (%s) loaded in %.0f ms", engine.version, adapter, self.load_ms)
+        return engine
+
+    def _open(self, choice: BackendChoice, adapter: str) -> Backend:
+        if choice.remote_url:
+            from elixir_coder.model.remote import RemoteEngine  # only for teams with a server
+
+            return RemoteEngine(choice.remote_url, model=choice.remote_model, api_key=choice.remote_api_key)
+        return Engine(self.model_dir(choice, adapter), device=choice.device, compute_type=choice.compute_type)
+
+    def model_dir(self, choice: BackendChoice, adapter: str) -> Path:
+        """The directory for an adapter: under `modelPath` when set, else from the registry."""
+        if choice.model_path:
+            root = Path(choice.model_path).expanduser()
+            for candidate in (root / adapter, root / BASE, root):
+                try:
+                    validate_model_dir(candidate)
+                    return candidate
+                except ModelDirectoryError:
+                    continue
+            raise ModelDirectoryError(f"modelPath {root}: no usable model directory (manifest.json, model.bin)")
+        return self.registry.resolve(adapter=adapter)
+
+    def adapters(self) -> list[str]:
+        """Adapters the current source offers (for status and routing)."""
+        choice = self.choice or BackendChoice.from_settings(Settings())
+        if choice.remote_url:
+            return [BASE]
+        try:
+            root = self.model_dir(choice, BASE).parent
+        except ModelDirectoryError:
+            return []
+        return sorted(p.name for p in root.iterdir() if (p / "manifest.json").is_file()) or [BASE]
+
+    def status(self) -> dict[str, Any]:
+        """Health for clients: what is loaded, what is loading, why nothing is."""
+        with self._lock:
+            engines = dict(self._engines)
+        version = next(iter(engines.values())).version if engines else None
+        return {
+            "modelLoaded": bool(engines),
+            "loading": self.loading,
+            "version": version,
+            "adapter": self.last_adapter,
+            "loadedAdapters": sorted(engines),
+            "backend": "remote" if self.choice and self.choice.remote_url else "local",
+            "loadMs": round(self.load_ms, 1) if self.load_ms is not None else None,
+            "error": self.error,
+        }
+
+    def close(self) -> None:
+        """Stop watching and release every engine."""
+        if self._watch_stop is not None:
+            self._watch_stop.set()
+        with self._lock:
+            engines = list(self._engines.values())
+            self._engines = {}
+        _close_all(engines)
+
+
+def _close_all(engines: list[Backend]) -> None:
+    for engine in engines:
+        try:
+            engine.close()
+        except Exception as exc:  # noqa: BLE001 - unloading must not raise into a request
+            log.warning("closing a model failed: %s", exc)

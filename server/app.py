@@ -30,6 +30,7 @@ from elixir_coder.telemetry.metrics import Metrics, resident_memory_bytes
 from elixir_coder.telemetry.recorder import Recorder
 from elixir_coder.telemetry.store import FeedbackStore, RetentionPolicy
 
+from .adapter_routing import adapter_for, project_deps
 from .analysis.runner import AnalysisResult
 from .documents import ExternalCache, Outcome, analyse_document, default_external_runner, uri_to_path
 from .features import completion as completion_feature
@@ -40,6 +41,7 @@ from .features.hover import hover_for
 from .feedback import FeedbackTracker
 from .models import ModelService
 from .settings import Settings, parse_settings
+from .workspace import ProjectIndex, Symbol, module_header, signature_context, symbol_completions
 
 log = logging.getLogger("elixir_coder.server")
 
@@ -108,6 +110,8 @@ class ElixirCoderServer(LanguageServer):
         self.external_cache = ExternalCache()
         self.external = default_external_runner()
         self.metrics = Metrics()
+        self.index = ProjectIndex(None)
+        self.deps: set[str] = set()
         self.recorder: Recorder | None = None
         self.recorder_path: str | None = None
         self.tracker = FeedbackTracker(None)
@@ -258,10 +262,23 @@ class ElixirCoderServer(LanguageServer):
             self.work_done_progress.end(token, lsp.WorkDoneProgressEnd(message=message))
 
     def adapter_for(self, path: Path | None, text: str = "") -> str:
-        """The adapter for a document: the setting, unless it is `auto`."""
-        if self.settings.adapter != "auto":
-            return self.settings.adapter
-        return "base"
+        """The adapter for a document: the setting, or routed by file and project deps when `auto`."""
+        return adapter_for(path, text, self.deps, self.settings.adapter, self.models.adapters())
+
+    def prompt_context(self, path: Path | None, text: str, offset: int) -> str:
+        """What the prompt carries before a cut prefix: the module head and related signatures."""
+        prefix = text[:offset]
+        signatures = signature_context(self.index, path, text, line=prefix.count("\n"))
+        return "\n".join(part for part in (module_header(prefix), signatures) if part)
+
+    async def index_workspace(self) -> None:
+        """Read the project's dependencies and index its modules (on the worker thread)."""
+        root = self.workspace_root
+        if root is None:
+            return
+        self.deps = await self.in_worker(project_deps, root)
+        report = await self.in_worker(self.index.scan)
+        log.info("project index: %s", report)
 
     def status(self) -> dict[str, Any]:
         """`elixirCoder/status`: model state, memory, queue, feedback recording."""
@@ -311,6 +328,7 @@ async def on_initialize(ls: ElixirCoderServer, params: lsp.InitializeParams) -> 
         ls.workspace_root = uri_to_path(params.workspace_folders[0].uri)
     elif params.root_path:
         ls.workspace_root = Path(params.root_path)
+    ls.index = ProjectIndex(ls.workspace_root)
 
 
 def _supports_configuration(ls: ElixirCoderServer) -> bool:
@@ -337,6 +355,7 @@ async def on_initialized(ls: ElixirCoderServer, params: lsp.InitializedParams) -
     if raw:
         ls.apply_settings(raw)
         await _refresh_all(ls)
+    await ls.index_workspace()
     if ls.settings.completions_enabled:
         ls.completions.start_loading(ls.adapter_for(None))
         ls.models.watch_registry()
@@ -357,8 +376,16 @@ async def on_change_configuration(ls: ElixirCoderServer, params: lsp.DidChangeCo
 
 
 async def on_open(ls: ElixirCoderServer, params: lsp.DidOpenTextDocumentParams) -> None:
-    """Diagnostics on open."""
+    """Diagnostics on open; the document joins the project index."""
+    await _index_document(ls, params.text_document.uri)
     await ls.refresh(params.text_document.uri, allow_external=True)
+
+
+async def _index_document(ls: ElixirCoderServer, uri: str) -> None:
+    current = ls.document(uri)
+    path = uri_to_path(uri)
+    if current is not None and path is not None and len(current[0]) <= ls.settings.max_file_bytes:
+        await ls.in_worker(ls.index.update, path, current[0])
 
 
 async def on_save(ls: ElixirCoderServer, params: lsp.DidSaveTextDocumentParams) -> None:
@@ -369,6 +396,7 @@ async def on_save(ls: ElixirCoderServer, params: lsp.DidSaveTextDocumentParams) 
         for root in (p for p in path.parents):
             ls.external_cache.invalidate(root)
     ls.debouncer.cancel(uri)
+    await _index_document(ls, uri)
     await ls.refresh(uri, allow_external=True)
 
 
@@ -427,7 +455,8 @@ async def _proposals(ls: ElixirCoderServer, uri: str, position: lsp.Position, fe
             return None
         offset = doc.offset_at_position(position)
         path = uri_to_path(uri)
-        proposals = await ls.completions.propose(uri, text, offset, ls.settings, ls.adapter_for(path, text))
+        proposals = await ls.completions.propose(uri, text, offset, ls.settings, ls.adapter_for(path, text),
+                                                 header=partial(ls.prompt_context, path, text, offset))
         ls.completions.remember(uri, path, doc.language_id, proposals)
         return proposals
     except asyncio.CancelledError:
@@ -450,9 +479,31 @@ async def on_inline_completion(ls: ElixirCoderServer, params: lsp.InlineCompleti
 
 async def on_completion(ls: ElixirCoderServer, params: lsp.CompletionParams) -> lsp.CompletionList:
     """The model's proposal first, then symbols from the project."""
-    proposals = await _proposals(ls, params.text_document.uri, params.position, "completion")
+    uri = params.text_document.uri
+    proposals = await _proposals(ls, uri, params.position, "completion")
     items = completion_feature.model_completion_items(proposals, params.position) if proposals else []
+    doc = ls.workspace.text_documents.get(uri)
+    if doc is not None:
+        text = doc.source
+        line_start = doc.offset_at_position(lsp.Position(params.position.line, 0))
+        character = doc.offset_at_position(params.position) - line_start  # code points, as the index counts
+        symbols = await ls.in_worker(symbol_completions, ls.index, uri_to_path(uri), text, params.position.line,
+                                     character)
+        items += [_symbol_item(sym, i) for i, sym in enumerate(symbols)]
     return lsp.CompletionList(is_incomplete=True, items=items)
+
+
+_SYMBOL_KINDS = {"function": lsp.CompletionItemKind.Function, "module": lsp.CompletionItemKind.Module,
+                 "attribute": lsp.CompletionItemKind.Constant}
+
+
+def _symbol_item(sym: Symbol, rank: int) -> lsp.CompletionItem:
+    doc = lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=sym.documentation) if sym.documentation else None
+    return lsp.CompletionItem(
+        label=sym.label, kind=_SYMBOL_KINDS.get(sym.kind, lsp.CompletionItemKind.Text), detail=sym.detail,
+        documentation=doc, sort_text=f"1{rank:04d}", insert_text=sym.insert_text,
+        insert_text_format=lsp.InsertTextFormat.Snippet if sym.is_snippet else lsp.InsertTextFormat.PlainText,
+    )
 
 
 def _command_arg(args: tuple[Any, ...]) -> dict[str, Any]:

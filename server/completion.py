@@ -17,7 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 # A line that ends by opening a block or a multi-line construct: the next lines belong to it.
-_OPENS_BLOCK = re.compile(r"(?:\bdo|->|\bfn|[(\[{]|\bwith\b.*|=)\s*(?:#.*)?$")
+_OPENS_BLOCK = re.compile(r"(?:\bdo|->|\bfn|[(\[{])\s*(?:#.*)?$")
 _CLOSERS = set(")]}>")
 
 

@@ -78,10 +78,13 @@ class CompletionStats:
     cache_hits: int = 0
 
 
-def propose_with(backend: Backend, ctx: CursorContext, settings: Settings, header: str,
+def propose_with(backend: Backend, ctx: CursorContext, settings: Settings, header: Callable[[], str],
                  cancelled: Callable[[], bool], stats: CompletionStats) -> list[str]:
-    """Generate and trim proposals for a cursor with a loaded backend (blocking)."""
-    completions = backend.generate(generation_request(ctx, settings, header, cancelled))
+    """Generate and trim proposals for a cursor with a loaded backend (blocking).
+
+    `header` builds the prompt's context (module head, signatures) here, off the event loop.
+    """
+    completions = backend.generate(generation_request(ctx, settings, header(), cancelled))
     stats.generations += 1
     if cancelled() or any(c.finish_reason == "cancelled" for c in completions):
         stats.cancelled_generations += 1
@@ -148,7 +151,7 @@ class CompletionFeature:
     # --- proposing -----------------------------------------------------------------------------
 
     async def propose(self, uri: str, text: str, offset: int, settings: Settings, adapter: str,
-                      header: str = "") -> Proposals:
+                      header: Callable[[], str] = str) -> Proposals:
         """Proposals at `offset` of `text`; empty (with a reason) while the model loads or when overtaken."""
         started = time.perf_counter()
         request_id = new_request_id()

@@ -1,0 +1,148 @@
+"""Completion logic without a server: cursor classification, trimming, the proposal cache, feedback joins."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+
+from elixir_coder.server.completion import CompletionCache, cursor_context, trim_completion, unique_proposals
+from elixir_coder.server.feedback import FeedbackTracker, Shown, edit_distance, find_region
+from elixir_coder.telemetry.events import Event, EventKind
+from elixir_coder.telemetry.recorder import Recorder
+from elixir_coder.telemetry.store import FeedbackStore, RetentionPolicy
+
+
+def ctx_at(text: str, marker: str = "|"):
+    i = text.index(marker)
+    return cursor_context(text[:i], text[i + 1 :])
+
+
+def test_middle_of_a_line_is_single_line():
+    ctx = ctx_at("def f(x) do\n  Enum.map(x, |)\nend\n")
+    assert not ctx.multiline
+    ctx = ctx_at("def f(x) do\n  y = |\nend\n")
+    assert not ctx.multiline
+
+
+def test_after_do_and_on_blank_block_lines_is_multi_line():
+    ctx = ctx_at("defmodule A do\n  def f(x) do|\nend\n")
+    assert ctx.multiline and ctx.indent == 4
+    ctx = ctx_at("defmodule A do\n  def f(x) do\n    |\n  end\nend\n")
+    assert ctx.multiline and ctx.indent == 4
+    ctx = ctx_at("case x do\n  :a ->|\n")
+    assert ctx.multiline
+
+
+def test_trim_single_line_keeps_the_line_and_drops_the_suffix_overlap():
+    ctx = ctx_at("def f(x) do\n  Enum.map(x, |)\nend\n")
+    assert trim_completion("fn y -> y * 2 end)\n  |> Enum.sum()", ctx) == "fn y -> y * 2 end"
+    ctx = ctx_at("x = |\n")
+    assert trim_completion(" 1 + 2\nmore", ctx) == "1 + 2"  # no doubled space after "= "
+
+
+def test_trim_block_stops_where_the_block_ends_and_never_repeats_what_follows():
+    ctx = ctx_at("defmodule A do\n  def f(x) do\n    |\n  end\nend\n")
+    raw = "y = x + 1\n    y * 2\n  end\n\n  def g, do: 1\n"
+    assert trim_completion(raw, ctx) == "y = x + 1\n    y * 2"
+    ctx = ctx_at("defmodule A do\n  def f(x) do|\n  end\nend\n")
+    assert trim_completion("\n    x + 1\n  end", ctx) == "\n    x + 1"
+
+
+def test_whitespace_and_duplicates_are_dropped():
+    ctx = ctx_at("x = |\n")
+    assert trim_completion("   \n", ctx) == ""
+    assert unique_proposals(["a", "a ", "", "  ", "b"]) == ["a", "b"]
+
+
+def test_cache_serves_exact_hits_and_typed_ahead_rest():
+    cache = CompletionCache()
+    prefix, suffix = "def f(x) do\n  ", "\nend\n"
+    cache.put("v1:base:1", prefix, suffix, ["Enum.sum(x)", "length(x)"])
+    assert cache.get("v1:base:1", prefix, suffix) == ["Enum.sum(x)", "length(x)"]
+    assert cache.get("v1:base:1", prefix + "Enum.", suffix) == ["sum(x)"]
+    assert cache.get("v1:base:1", prefix + "Enum.x", suffix) is None  # typed something else
+    assert cache.get("v2:base:1", prefix, suffix) is None  # another model version
+    assert (cache.hits, cache.typed_ahead_hits, cache.misses) == (1, 1, 2)
+
+
+def test_cache_is_bounded():
+    cache = CompletionCache(capacity=3)
+    for i in range(5):
+        cache.put("m", f"p{i}", "", [f"t{i}"])
+    assert cache.get("m", "p0", "") is None and cache.get("m", "p4", "") == ["t4"]
+
+
+def test_edit_distance_and_region_search():
+    assert edit_distance("kitten", "sitting") == 3
+    assert edit_distance("", "abc") == 3
+    doc = "a\nb\ninserted line\n    total = 1\n    total\n"
+    assert find_region(doc, "    total = 1\n    total", near_line=2) == "    total = 1\n    total"
+
+
+class ListSink:
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def record(self, event: Event) -> bool:
+        self.events.append(event)
+        return True
+
+
+def shown(request_id: str, uri: str = "file:///a.ex", items: list[str] | None = None) -> Shown:
+    return Shown(request_id=request_id, uri=uri, path="/p/a.ex", language_id="elixir", model_version="0.1.0",
+                 adapter="base", items=items or ["x + 1"], prefix="def f(x) do\n    ", suffix="\nend\n", line=1,
+                 latency_ms=12.0)
+
+
+def test_tracker_joins_accept_and_edit_and_marks_ignored():
+    sink = ListSink()
+    tracker = FeedbackTracker(sink)
+    tracker.shown(shown("r1"))
+    tracker.shown(shown("r2"))  # r1 was never accepted: ignored
+    assert tracker.accepted("r2", 0, accepted_chars=3) is not None
+    assert tracker.edit_check("r2", "def f(x) do\n    x + 2\nend\n") == 2  # "x +" accepted, then " 2" typed
+    assert not tracker.rejected("r2")  # already accepted
+    assert tracker.accepted("unknown") is None
+    kinds = [(e.kind, e.request_id) for e in sink.events]
+    assert kinds == [(EventKind.COMPLETION_SHOWN, "r1"), (EventKind.COMPLETION_REJECTED, "r1"),
+                     (EventKind.COMPLETION_SHOWN, "r2"), (EventKind.COMPLETION_ACCEPTED, "r2"),
+                     (EventKind.COMPLETION_EDITED, "r2")]
+    assert sink.events[1].detail == {"reason": "ignored"}
+    assert sink.events[3].accepted_chars == 3 and sink.events[3].detail["partial"] is True
+
+
+def test_recorder_writes_in_the_background_and_survives_a_locked_database(tmp_path: Path):
+    db = tmp_path / "f.sqlite3"
+    FeedbackStore(db).close()
+    recorder = Recorder(lambda: FeedbackStore(db, busy_timeout_ms=50), retention=RetentionPolicy(), retry_seconds=0.05)
+    # Another process holds the write lock: records still return at once and nothing is lost.
+    blocker = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    blocker.execute("BEGIN IMMEDIATE")
+    for i in range(50):
+        assert recorder.record(Event(kind=EventKind.COMPLETION_SHOWN, request_id=f"r{i}", text="api_key='abc123'"))
+    release = threading.Timer(0.2, lambda: blocker.execute("COMMIT"))
+    release.start()
+    assert recorder.flush(timeout=10)
+    release.join()
+    recorder.close()
+    rows = list(sqlite3.connect(db).execute("select request_id, text from events order by id"))
+    assert [r[0] for r in rows] == [f"r{i}" for i in range(50)]
+    assert all("abc123" not in (r[1] or "") for r in rows)
+    assert recorder.dropped == 0 and recorder.written == 50
+
+
+def test_recorder_drops_and_counts_when_the_queue_is_full(tmp_path: Path):
+    gate = threading.Event()
+
+    def slow_open() -> FeedbackStore:
+        gate.wait(5)
+        return FeedbackStore(tmp_path / "f.sqlite3")
+
+    recorder = Recorder(slow_open, max_queue=10)
+    accepted = sum(recorder.record(Event(kind=EventKind.ACTION_TAKEN, request_id=str(i))) for i in range(100))
+    gate.set()
+    recorder.close()
+    assert recorder.dropped == 100 - accepted and accepted <= 11
+    assert json.dumps({"written": recorder.written})  # counters are plain numbers

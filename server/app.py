@@ -26,7 +26,8 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
 from elixir_coder.telemetry.events import Event, EventKind, new_request_id
-from elixir_coder.telemetry.metrics import Metrics, resident_memory_bytes
+from elixir_coder.telemetry.export import Exporters, ExportSettings
+from elixir_coder.telemetry.metrics import Metrics
 from elixir_coder.telemetry.recorder import Recorder
 from elixir_coder.telemetry.store import FeedbackStore, RetentionPolicy
 
@@ -110,12 +111,13 @@ class ElixirCoderServer(LanguageServer):
         self.external_cache = ExternalCache()
         self.external = default_external_runner()
         self.metrics = Metrics()
+        self.exporters: Exporters | None = None
         self.index = ProjectIndex(None)
         self.deps: set[str] = set()
         self.recorder: Recorder | None = None
         self.recorder_path: str | None = None
         self.tracker = FeedbackTracker(None)
-        self.models = ModelService()
+        self.models = ModelService(on_loaded=lambda adapter, ms: self.metrics.observe_model_load(ms, adapter))
         self.completions = CompletionFeature(self.models, self.tracker, on_progress=self.progress_from_thread)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._load_count = 0
@@ -286,7 +288,7 @@ class ElixirCoderServer(LanguageServer):
         return {
             **self.models.status(),
             "adapters": self.models.adapters(),
-            "rssBytes": resident_memory_bytes(),
+            "rssBytes": self.metrics.update_rss(),
             "queue": self.completions.queue,
             "completions": {"generations": self.completions.stats.generations,
                             "cancelled": self.completions.stats.cancelled_generations,
@@ -329,6 +331,10 @@ async def on_initialize(ls: ElixirCoderServer, params: lsp.InitializeParams) -> 
     elif params.root_path:
         ls.workspace_root = Path(params.root_path)
     ls.index = ProjectIndex(ls.workspace_root)
+    try:
+        ls.exporters = Exporters(ls.metrics, ExportSettings.from_env())
+    except Exception as exc:  # noqa: BLE001 - a bad exporter setting must not stop the editor's server
+        ls.log_to_client(f"metrics exporters not started: {exc}", lsp.MessageType.Warning)
 
 
 def _supports_configuration(ls: ElixirCoderServer) -> bool:
@@ -458,6 +464,10 @@ async def _proposals(ls: ElixirCoderServer, uri: str, position: lsp.Position, fe
         proposals = await ls.completions.propose(uri, text, offset, ls.settings, ls.adapter_for(path, text),
                                                  header=partial(ls.prompt_context, path, text, offset))
         ls.completions.remember(uri, path, doc.language_id, proposals)
+        if proposals.model_version is not None:
+            ls.metrics.cache_lookup("completion", proposals.cached)
+        if proposals.texts:
+            ls.metrics.completion_shown(proposals.model_version or "", proposals.adapter)
         return proposals
     except asyncio.CancelledError:
         raise
@@ -520,6 +530,7 @@ def on_completion_accepted(ls: ElixirCoderServer, *args: Any) -> bool:
     shown = ls.tracker.accepted(request_id, int(arg.get("index", 0)), int(chars) if chars is not None else None)
     if shown is None:
         return False
+    ls.metrics.completion_accepted(shown.model_version or "", shown.adapter or "")
 
     def check() -> None:
         doc = ls.workspace.text_documents.get(shown.uri)
@@ -560,6 +571,8 @@ def on_shutdown(ls: ElixirCoderServer, params: Any) -> None:
     ls.completions.close()
     if ls.recorder is not None:
         ls.recorder.close()
+    if ls.exporters is not None:
+        ls.exporters.close()
 
 
 def build_server() -> ElixirCoderServer:

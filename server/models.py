@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -59,10 +60,13 @@ class ModelService:
 
     Args:
         registry: where versions live (default: the user's registry with the shipped default).
+        on_loaded: called with (adapter, milliseconds) after each load (the load-time metric).
     """
 
-    def __init__(self, registry: Registry | None = None) -> None:
+    def __init__(self, registry: Registry | None = None,
+                 on_loaded: Callable[[str, float], None] | None = None) -> None:
         self.registry = registry or Registry()
+        self.on_loaded = on_loaded
         self.choice: BackendChoice | None = None
         self._engines: dict[str, Backend] = {}
         self._lock = threading.RLock()
@@ -149,6 +153,8 @@ class ModelService:
             self._engines[adapter] = engine
             self.error = None
         log.info("model %s (%s) loaded in %.0f ms", engine.version, adapter, self.load_ms)
+        if self.on_loaded is not None:
+            self.on_loaded(adapter, self.load_ms)
         return engine
 
     def _open(self, choice: BackendChoice, adapter: str) -> Backend:

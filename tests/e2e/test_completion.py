@@ -125,7 +125,8 @@ async def start(tmp_path: Path, options: dict[str, Any]) -> Client:
     (root / "lib").mkdir(parents=True)
     (root / "mix.exs").write_text('defmodule Shop.MixProject do\n  defp deps, do: [{:jason, "~> 1.4"}]\nend\n')
     db = tmp_path / "feedback.db"
-    env = {**os.environ, "ELIXIR_CODER_HOME": str(tmp_path / "home")}
+    env = {**os.environ, "ELIXIR_CODER_HOME": str(tmp_path / "home"),
+           "ELIXIR_CODER_METRICS_FILE": str(tmp_path / "metrics.prom")}
     client = LanguageClient("e2e-completion", "1.0")
     await client.start_io(sys.executable, "-m", "elixir_coder.server.app", env=env)
     wrapper = Client(client, root, db)
@@ -195,6 +196,10 @@ async def test_inline_completion_accept_edit_and_feedback(client: Client) -> Non
     assert edited["edit_distance"] == len(" # reviewed")
     assert "# reviewed" in edited["text"]
     assert shown["path_hash"] and "cart.ex" not in shown["path_hash"]
+    # The Prometheus file written at shutdown counts what happened.
+    metrics = (client.root.parent / "metrics.prom").read_text()
+    assert 'elixir_coder_requests_total{feature="inline_completion",outcome="ok"} 1' in metrics
+    assert "elixir_coder_model_load_ms_count" in metrics
 
 
 async def test_typed_ahead_is_served_from_cache_and_ignored_suggestions_are_recorded(client: Client) -> None:

@@ -1,0 +1,366 @@
+"""Completion benchmark: latency through the real server, CTranslate2 against torch, quality on held-out files.
+
+Run: `python -m elixir_coder.benchmarks.completion [--corpus-dir DIR] [--hf-dir DIR]`.
+
+- Cases come from the corpus's validation split (`valid.jsonl` of `elixir-coder train corpus`;
+  default: the `train build-default` work directory), files the model never trained on.
+  Single-line cases put the cursor after a line's indentation and expect the rest of the line;
+  multi-line cases put it at the end of a `do` line and expect the block's body.
+- Latency: the real server (`python -m elixir_coder.server.app`) over stdio, driven by pygls's
+  LanguageClient with `textDocument/inlineCompletion`; time from request to response. "Cold" is
+  the first request after the model finished loading, "warm" the others. Each configuration
+  (int8 / float32, constrained / unconstrained) is a fresh server.
+- Speed against torch: the same prompts through `Engine.generate` (CTranslate2) and through
+  transformers' `generate` on the Hugging Face checkpoint the CTranslate2 model was exported from
+  (`--hf-dir`, e.g. the build's `pretrain/hf`); skipped when none is given.
+- Quality: next-line exact match and edit similarity of what the server proposed, and syntax
+  validity: the file with the completion inserted has no more tree-sitter error nodes than the
+  file with the true text.
+
+Writes `docs/reports/completion.md` and `docs/reports/completion.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "docs" / "reports" / "completion.md"
+DEFAULT_CORPUS = Path.home() / ".cache/elixir-coder/build-default/corpus"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One cursor in a held-out file: the document the editor holds, the cursor, the text that was there."""
+
+    kind: str  # "single" | "multi"
+    path: str
+    document: str  # the file with the expected text removed
+    offset: int
+    expected: str
+    original: str  # the file as written
+
+
+def _line_offsets(lines: list[str]) -> list[int]:
+    offsets, pos = [], 0
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line) + 1
+    return offsets
+
+
+def single_line_cases(path: str, text: str, rng: random.Random, per_file: int) -> list[Case]:
+    """Cursor after the indentation of a code line; the rest of the line is expected."""
+    lines = text.split("\n")
+    offsets = _line_offsets(lines)
+    candidates = [i for i, ln in enumerate(lines) if i > 0 and len(ln.strip()) >= 4 and not ln.strip().startswith("#")]
+    out = []
+    for i in rng.sample(candidates, min(per_file, len(candidates))):
+        indent = len(lines[i]) - len(lines[i].lstrip())
+        start, end = offsets[i] + indent, offsets[i] + len(lines[i])
+        out.append(Case("single", path, text[:start] + text[end:], start, text[start:end], text))
+    return out
+
+
+def multi_line_cases(path: str, text: str, rng: random.Random, per_file: int, max_lines: int = 6) -> list[Case]:
+    """Cursor at the end of a `do` line; the block's body (up to `max_lines` lines) is expected."""
+    lines = text.split("\n")
+    offsets = _line_offsets(lines)
+    candidates = []
+    for i, line in enumerate(lines):
+        if not line.rstrip().endswith(" do"):
+            continue
+        indent = len(line) - len(line.lstrip())
+        closing = f"{' ' * indent}end"
+        for j in range(i + 1, min(len(lines), i + max_lines + 2)):
+            if lines[j].rstrip() == closing:
+                if j > i + 1:
+                    candidates.append((i, j))
+                break
+    out = []
+    for i, j in rng.sample(candidates, min(per_file, len(candidates))):
+        start = offsets[i] + len(lines[i])
+        end = offsets[j] - 1  # the newline before the `end` line stays
+        out.append(Case("multi", path, text[:start] + text[end:], start, text[start:end], text))
+    return out
+
+
+def load_cases(corpus_dir: Path, n_single: int, n_multi: int, seed: int) -> list[Case]:
+    """Held-out cases from the validation split, seeded."""
+    files = [json.loads(line) for line in (corpus_dir / "valid.jsonl").read_text().splitlines() if line.strip()]
+    rng = random.Random(seed)
+    singles, multis = [], []
+    for f in files:
+        singles += single_line_cases(f["path"], f["text"], rng, 6)
+        multis += multi_line_cases(f["path"], f["text"], rng, 4)
+    rng.shuffle(singles)
+    rng.shuffle(multis)
+    return singles[:n_single] + multis[:n_multi]
+
+
+# --- quality -----------------------------------------------------------------------------------
+
+
+def error_nodes(text: str) -> int:
+    """ERROR and MISSING nodes in tree-sitter-elixir's parse of a text."""
+    import tree_sitter_elixir
+    from tree_sitter import Language, Parser
+
+    tree = Parser(Language(tree_sitter_elixir.language())).parse(text.encode())
+    count, stack = 0, [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            count += 1
+        if node.has_error:
+            stack.extend(node.children)
+    return count
+
+
+def edit_similarity(a: str, b: str) -> float:
+    """1 - Levenshtein distance / longer length (1.0 for two empty texts)."""
+    from elixir_coder.server.feedback import edit_distance
+
+    longest = max(len(a), len(b))
+    return 1.0 if longest == 0 else 1 - edit_distance(a, b) / longest
+
+
+def quality(cases: list[Case], outputs: list[str]) -> dict[str, Any]:
+    """Exact match, edit similarity and syntax validity per case kind."""
+    out: dict[str, Any] = {}
+    for kind in ("single", "multi"):
+        pairs = [(c, o) for c, o in zip(cases, outputs, strict=True) if c.kind == kind]
+        if not pairs:
+            continue
+        exact = sum(o.strip() == c.expected.strip() for c, o in pairs)
+        sims = [edit_similarity(o.strip(), c.expected.strip()) for c, o in pairs]
+        valid = invalid_new = 0
+        for c, o in pairs:
+            with_completion = c.document[: c.offset] + o + c.document[c.offset :]
+            new_errors = error_nodes(with_completion) - error_nodes(c.original)
+            valid += new_errors <= 0
+            invalid_new += new_errors > 0
+        out[kind] = {"cases": len(pairs), "exact_match": round(exact / len(pairs), 4),
+                     "edit_similarity": round(statistics.mean(sims), 4),
+                     "syntax_valid": round(valid / len(pairs), 4), "syntax_errors": invalid_new,
+                     "empty": sum(not o.strip() for _, o in pairs)}
+    return out
+
+
+# --- latency through the real server ----------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (nearest rank) of a list of numbers."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
+
+
+async def server_run(cases: list[Case], options: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    """Drive a fresh server over stdio through every case; latencies and proposals."""
+    from lsprotocol import types as lsp
+    from pygls.lsp.client import LanguageClient
+
+    env = {**os.environ, "ELIXIR_CODER_HOME": str(workdir / "home")}
+    client = LanguageClient("elixir-coder-bench", "1.0")
+    await client.start_io(sys.executable, "-m", "elixir_coder.server.app", env=env)
+    root = workdir / "project"
+    (root / "lib").mkdir(parents=True, exist_ok=True)
+    await client.initialize_async(lsp.InitializeParams(
+        capabilities=lsp.ClientCapabilities(), root_uri=root.as_uri(),
+        initialization_options={"elixirCoder": {"telemetry": False, "credo": False, "sobelow": False, **options}}))
+    client.initialized(lsp.InitializedParams())
+    started = time.perf_counter()
+    status: Any = None
+    while time.perf_counter() - started < 60:
+        status = await client.protocol.send_request_async("elixirCoder/status")
+        if status.modelLoaded and not status.loading:
+            break
+        if status.error:
+            raise RuntimeError(status.error)
+        await asyncio.sleep(0.02)
+    latencies: dict[str, list[float]] = {"single": [], "multi": []}
+    cold: dict[str, float] = {}
+    outputs: list[str] = []
+    for n, case in enumerate(cases):
+        uri = (root / "lib" / f"case_{n}.ex").as_uri()
+        client.text_document_did_open(lsp.DidOpenTextDocumentParams(
+            text_document=lsp.TextDocumentItem(uri, "elixir", 1, case.document)))
+        before = case.document[: case.offset]
+        position = lsp.Position(before.count("\n"), len(before.rsplit("\n", 1)[-1].encode("utf-16-le")) // 2)
+        t0 = time.perf_counter()
+        result = await client.text_document_inline_completion_async(lsp.InlineCompletionParams(
+            text_document=lsp.TextDocumentIdentifier(uri), position=position,
+            context=lsp.InlineCompletionContext(trigger_kind=lsp.InlineCompletionTriggerKind.Automatic)))
+        ms = (time.perf_counter() - t0) * 1000
+        items = result.items if isinstance(result, lsp.InlineCompletionList) else (result or [])
+        text = items[0].insert_text if items else ""
+        outputs.append(text if isinstance(text, str) else text.value)
+        if case.kind not in cold:
+            cold[case.kind] = ms
+        else:
+            latencies[case.kind].append(ms)
+        client.text_document_did_close(lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri)))
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    summary = {k: {"n": len(v), "p50_ms": round(percentile(v, 50), 1), "p95_ms": round(percentile(v, 95), 1),
+                   "cold_ms": round(cold.get(k, 0.0), 1)} for k, v in latencies.items() if v}
+    return {"latency": summary, "load_ms": status.loadMs if status else None,
+            "version": status.version if status else None, "outputs": outputs}
+
+
+# --- CTranslate2 against torch -----------------------------------------------------------------
+
+
+def torch_comparison(model_dir: Path, hf_dir: Path, cases: list[Case], max_tokens: int = 32) -> dict[str, Any]:
+    """Greedy generation of `max_tokens` tokens for the same prompts: CTranslate2 (int8) vs transformers."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from elixir_coder.model.engine import Engine, GenerationRequest
+
+    engine = Engine(model_dir)
+    model = AutoModelForCausalLM.from_pretrained(str(hf_dir), dtype=torch.float32).eval()
+    torch.set_num_threads(1)  # the engine uses one thread too: a like-for-like comparison
+    ct2, pt = [], []
+    for case in cases:
+        req = GenerationRequest(prefix=case.document[: case.offset], suffix=case.document[case.offset :],
+                                max_tokens=max_tokens)
+        t0 = time.perf_counter()
+        engine.generate(req)
+        ct2.append((time.perf_counter() - t0) * 1000)
+        ids = [engine.tokenizer.token_id(t) for t in engine.prompt_tokens(req)]
+        inputs = torch.tensor([[i for i in ids if i is not None]])
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            model.generate(inputs, max_new_tokens=max_tokens, min_new_tokens=max_tokens, do_sample=False,
+                           pad_token_id=0)
+        pt.append((time.perf_counter() - t0) * 1000)
+    engine.close()
+    return {"cases": len(cases), "max_tokens": max_tokens,
+            "ctranslate2_int8_p50_ms": round(percentile(ct2, 50), 1),
+            "ctranslate2_int8_p95_ms": round(percentile(ct2, 95), 1),
+            "torch_fp32_p50_ms": round(percentile(pt, 50), 1), "torch_fp32_p95_ms": round(percentile(pt, 95), 1),
+            "speedup_p50": round(percentile(pt, 50) / max(1e-9, percentile(ct2, 50)), 2)}
+
+
+# --- report ------------------------------------------------------------------------------------
+
+CONFIGS = {
+    "int8-constrained": {"computeType": "int8", "constrainedDecoding": True},
+    "int8-unconstrained": {"computeType": "int8", "constrainedDecoding": False},
+    "float32-constrained": {"computeType": "float32", "constrainedDecoding": True},
+    "float32-unconstrained": {"computeType": "float32", "constrainedDecoding": False},
+}
+
+
+def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
+    """The markdown report."""
+    lines = [
+        "# Completion: latency and quality",
+        "",
+        f"Command: `{meta['command']}`  ",
+        f"Machine: {meta['machine']}; load average at start {meta['load_start']}, at end {meta['load_end']}.  ",
+        f"Model: {meta['model']}; {meta['cases']} held-out cases ({meta['single']} single-line, "
+        f"{meta['multi']} multi-line) from {meta['files']} validation files never trained on.",
+        "",
+        "## Latency through the real server (request to response, stdio, pygls client)",
+        "",
+        "| configuration | single p50 | single p95 | multi p50 | multi p95 | cold single | cold multi | load |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in results["server"].items():
+        s, m = r["latency"].get("single", {}), r["latency"].get("multi", {})
+        lines.append(f"| {name} | {s.get('p50_ms')} ms | {s.get('p95_ms')} ms | {m.get('p50_ms')} ms | "
+                     f"{m.get('p95_ms')} ms | {s.get('cold_ms')} ms | {m.get('cold_ms')} ms | {r['load_ms']} ms |")
+    lines += ["", "Targets on these 2 cores: single-line p95 <= 50 ms, multi-line (<= 64 tokens) p95 <= 150 ms.", ""]
+    tc = results.get("torch")
+    lines += ["## CTranslate2 against torch `generate` (same prompts, greedy, in process, one thread)", ""]
+    if tc:
+        lines += [
+            f"{tc['cases']} prompts, exactly {tc['max_tokens']} new tokens each.", "",
+            "| engine | p50 | p95 |", "|---|---|---|",
+            f"| CTranslate2 int8 | {tc['ctranslate2_int8_p50_ms']} ms | {tc['ctranslate2_int8_p95_ms']} ms |",
+            f"| torch float32 `generate` | {tc['torch_fp32_p50_ms']} ms | {tc['torch_fp32_p95_ms']} ms |",
+            "", f"Speed-up at p50: **{tc['speedup_p50']}x** (target >= 5x).", "",
+        ]
+    else:
+        lines += ["Not measured in this run: no `--hf-dir` checkpoint given.", ""]
+    lines += ["## Quality of what the server proposed", "",
+              "| configuration | kind | exact match | edit similarity | syntax valid | new syntax errors | empty |",
+              "|---|---|---|---|---|---|---|"]
+    for name, r in results["server"].items():
+        for kind, q in r["quality"].items():
+            lines.append(f"| {name} | {kind} | {q['exact_match']:.1%} | {q['edit_similarity']:.3f} | "
+                         f"{q['syntax_valid']:.1%} | {q['syntax_errors']} | {q['empty']} |")
+    lines += ["", "Syntax valid: the file with the completion inserted has no more tree-sitter ERROR/MISSING "
+              "nodes than the file as written. Target: >= 95% valid with constraints and >= 90% fewer syntax "
+              "errors than without.", ""]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark, print the figures, write the report."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--corpus-dir", type=Path, default=DEFAULT_CORPUS, help="holds valid.jsonl")
+    p.add_argument("--model-path", help="model directory set (default: the registry's current, else shipped)")
+    p.add_argument("--hf-dir", type=Path, help="the Hugging Face checkpoint the model was exported from")
+    p.add_argument("--single", type=int, default=120)
+    p.add_argument("--multi", type=int, default=60)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--configs", default=",".join(CONFIGS), help="comma-separated subset of the configurations")
+    p.add_argument("--report", type=Path, default=REPORT)
+    args = p.parse_args(argv)
+    if not (args.corpus_dir / "valid.jsonl").is_file():
+        print(f"no {args.corpus_dir}/valid.jsonl: build the corpus with `elixir-coder train corpus` "
+              "or `elixir-coder train build-default`", file=sys.stderr)
+        return 2
+    cases = load_cases(args.corpus_dir, args.single, args.multi, args.seed)
+    load_start = os.getloadavg()[0]
+    results: dict[str, Any] = {"server": {}}
+    extra = {"modelPath": args.model_path} if args.model_path else {}
+    for name in [c.strip() for c in args.configs.split(",") if c.strip()]:
+        with tempfile.TemporaryDirectory() as tmp:
+            run = asyncio.run(server_run(cases, {**CONFIGS[name], **extra}, Path(tmp)))
+        run["quality"] = quality(cases, run.pop("outputs"))
+        results["server"][name] = run
+        print(name, json.dumps(run["latency"]), json.dumps(run["quality"]), flush=True)
+    if args.hf_dir:
+        from elixir_coder.model.registry import Registry
+
+        model_dir = Path(args.model_path) / "base" if args.model_path else Registry().resolve()
+        results["torch"] = torch_comparison(model_dir, args.hf_dir, cases[:40])
+        print("torch", json.dumps(results["torch"]), flush=True)
+    first = next(iter(results["server"].values()), {})
+    meta = {
+        "command": "python -m elixir_coder.benchmarks.completion " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "machine": f"{os.cpu_count()} CPU cores, {platform.processor() or platform.machine()}, Python "
+                   f"{platform.python_version()}",
+        "load_start": round(load_start, 2), "load_end": round(os.getloadavg()[0], 2),
+        "model": first.get("version"), "cases": len(cases),
+        "single": sum(c.kind == "single" for c in cases), "multi": sum(c.kind == "multi" for c in cases),
+        "files": len({c.path for c in cases}),
+    }
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(render(results, meta))
+    args.report.with_suffix(".json").write_text(json.dumps({"meta": meta, **results}, indent=2))
+    print(f"wrote {args.report}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

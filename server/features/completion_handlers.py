@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import time
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
 
 from elixir_coder.telemetry.events import Event, EventKind, new_request_id
 
@@ -23,6 +24,9 @@ from .completion import Proposals
 
 if TYPE_CHECKING:
     from ..app import ElixirCoderServer
+
+# Command handlers take the server as pygls's LanguageServer: pygls resolves their annotations
+# at run time, when the app module (which imports this one) cannot be imported here.
 
 
 async def _proposals(ls: ElixirCoderServer, uri: str, position: lsp.Position, feature: str) -> Proposals | None:
@@ -101,8 +105,9 @@ def _command_arg(args: tuple[Any, ...]) -> dict[str, Any]:
     raise JsonRpcInvalidParams(f"expected one JSON object argument, got {list(args)!r}")
 
 
-def on_completion_accepted(ls: ElixirCoderServer, *args: Any) -> bool:
+def on_completion_accepted(server: LanguageServer, *args: Any) -> bool:
     """`elixirCoder.completionAccepted`: record it, and check for edits after the configured delay."""
+    ls = cast("ElixirCoderServer", server)
     arg = _command_arg(args)
     request_id = str(arg.get("requestId", ""))
     chars = arg.get("acceptedChars")
@@ -120,13 +125,15 @@ def on_completion_accepted(ls: ElixirCoderServer, *args: Any) -> bool:
     return True
 
 
-def on_completion_rejected(ls: ElixirCoderServer, *args: Any) -> bool:
+def on_completion_rejected(server: LanguageServer, *args: Any) -> bool:
     """`elixirCoder.completionRejected`: the user dismissed the suggestion."""
+    ls = cast("ElixirCoderServer", server)
     return ls.tracker.rejected(str(_command_arg(args).get("requestId", "")))
 
 
-def on_rate_explanation(ls: ElixirCoderServer, *args: Any) -> bool:
+def on_rate_explanation(server: LanguageServer, *args: Any) -> bool:
     """`elixirCoder.rateExplanation`: thumbs up or down on an explanation."""
+    ls = cast("ElixirCoderServer", server)
     arg = _command_arg(args)
     rating = arg.get("rating")
     if rating not in (1, -1) or not isinstance(arg.get("check"), str):

@@ -147,6 +147,12 @@ def _cmd_elixir_eval(args: argparse.Namespace) -> int:
         return 1
 
 
+def _cmd_detection(args: argparse.Namespace) -> int:
+    from .detection import run_and_report
+
+    return run_and_report([args.detection_suite], write=not args.no_report, output=args.output)
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `bench` command group with `elixir-eval`."""
     bench = subparsers.add_parser("bench", help="benchmarks: ElixirEval")
@@ -171,4 +177,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ee.add_argument("--no-cache", action="store_true", help="execute every sample again")
     ee.add_argument("--output", help="write the JSON result here")
     ee.set_defaults(func=_cmd_elixir_eval, k=None)
+    for suite, what in (("credo", "Credo"), ("sobelow", "Sobelow")):
+        det = sub.add_parser(suite, help=f"{what} detection: our analyzer against labelled samples (P/R/F1)")
+        det.add_argument("--no-report", action="store_true", help="print figures only; leave docs/reports alone")
+        det.add_argument("--output", help="also write this run's JSON here")
+        det.set_defaults(func=_cmd_detection, detection_suite=suite)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import importlib
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any, ClassVar
 
 from .issues import Issue, priority_to_int
@@ -24,10 +25,18 @@ _REGISTRY: dict[str, type[CredoCheck]] = {}
 class CheckContext:
     """What a check sees for one file: the source, its effective params, and issue helpers."""
 
-    def __init__(self, src: SourceFile, check: CredoCheck, params: Mapping[str, Any]) -> None:
+    def __init__(self, src: SourceFile, check: CredoCheck, params: Mapping[str, Any],
+                 project_root: Path | None = None) -> None:
         self.src = src
         self.check = check
         self.params = params
+        self.project_root = project_root
+
+    @property
+    def path(self) -> Path:
+        """The file's path, relative names resolved against the project root when there is one."""
+        path = Path(self.src.filename)
+        return path if path.is_absolute() or self.project_root is None else self.project_root / path
 
     @functools.cached_property
     def scopes(self) -> ScopeIndex:

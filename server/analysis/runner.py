@@ -132,8 +132,13 @@ def selected_checks(config: CredoConfig, options: AnalysisOptions) -> list[Credo
     return chosen
 
 
-def run_credo(sources: list[SourceFile], config: CredoConfig, options: AnalysisOptions) -> list[Issue]:
-    """Run the selected Credo checks over parsed files and apply directives and the priority filter."""
+def run_credo(sources: list[SourceFile], config: CredoConfig, options: AnalysisOptions,
+              root: Path | None = None) -> list[Issue]:
+    """Run the selected Credo checks over parsed files and apply directives and the priority filter.
+
+    `root` is the project folder relative file names are resolved against (project-level
+    checks read its config files).
+    """
     checks = selected_checks(config, options)
     strict = config.strict if options.strict is None else options.strict
     min_priority = STRICT_MIN_PRIORITY if strict else DEFAULT_MIN_PRIORITY
@@ -141,7 +146,7 @@ def run_credo(sources: list[SourceFile], config: CredoConfig, options: AnalysisO
     issues: list[Issue] = []
     for check in checks:
         params = check.params_with(config.params_for(check.name))
-        contexts = [CheckContext(src, check, params) for src in parsed]
+        contexts = [CheckContext(src, check, params, root) for src in parsed]
         try:
             issues.extend(check.run_project(contexts))
         except Exception:  # noqa: BLE001 - one faulty check must not hide every other result
@@ -194,7 +199,7 @@ def analyze_sources(
             config = CredoConfig()
     result.problems.extend(syntax_problems(sources))
     if options.credo:
-        result.issues = run_credo(sources, config, options)
+        result.issues = run_credo(sources, config, options, root)
     if options.sobelow:
         result.findings = _sobelow_findings(root, sources, options)
     return result

@@ -305,3 +305,18 @@ def test_wrong_test_filename_negative() -> None:
     assert run("WrongTestFilename", code, filename="lib/app.exs") == []
     assert run("WrongTestFilename", "defmodule C do\n  use ExUnit.CaseTemplate\nend\n",
                filename="test/support/c.ex") == []
+
+
+def test_missed_metadata_key_reads_the_config_of_the_given_root_for_relative_names(tmp_path, monkeypatch) -> None:
+    from elixir_coder.server.analysis.runner import AnalysisOptions, analyze_sources
+    from elixir_coder.server.analysis.source import SourceFile
+
+    (tmp_path / "mix.exs").write_text("defmodule App.MixProject do\nend\n")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.exs").write_text(
+        "import Config\nconfig :logger, :console, metadata: [:user_id]\n")
+    code = mod("require Logger\ndef f do\n  Logger.info(\"hi\", user_id: 1)\nend")
+    monkeypatch.chdir("/")  # the root, not the working directory, locates the project
+    result = analyze_sources([SourceFile("lib/app.ex", code)], tmp_path,
+                             AnalysisOptions(strict=True, only=("MissedMetadataKeyInLoggerConfig",)))
+    assert [i for i in result.issues if "MissedMetadata" in i.check] == []

@@ -923,7 +923,7 @@ class MissedMetadataKeyInLoggerConfig(CredoCheck):
         if _atom_name(param) == "all":
             return None
         if not param:
-            root = _project_root(ctx.src.filename)
+            root = _project_root(str(ctx.path))
             project = _project_logger_metadata(root) if root else ()
             if project == "all":
                 return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
+from elixir_coder.telemetry.events import Event, EventKind, new_request_id
 from elixir_coder.telemetry.export import Exporters, ExportSettings
 from elixir_coder.telemetry.metrics import Metrics
 from elixir_coder.telemetry.recorder import Recorder
@@ -31,11 +33,13 @@ from elixir_coder.telemetry.store import FeedbackStore, RetentionPolicy
 
 from .adapter_routing import adapter_for, project_deps
 from .analysis.runner import AnalysisResult
+from .diagnostic_feedback import diagnostic_changes, diagnostic_counts
 from .documents import ExternalCache, Outcome, analyse_document, default_external_runner, uri_to_path
 from .features import completion as completion_feature
 from .features.code_actions import code_actions
 from .features.completion import CompletionFeature
 from .features.completion_handlers import (
+    on_action_taken,
     on_completion,
     on_completion_accepted,
     on_completion_rejected,
@@ -56,6 +60,7 @@ SERVER_VERSION = "0.1.0"
 CONFIG_SECTION = "elixirCoder"
 STATUS_REQUEST = "elixirCoder/status"
 RATE_EXPLANATION_COMMAND = "elixirCoder.rateExplanation"
+ACTION_TAKEN_COMMAND = "elixirCoder.actionTaken"
 
 T = TypeVar("T")
 
@@ -184,7 +189,9 @@ class ElixirCoderServer(LanguageServer):
         else:
             diagnostics = client_diagnostics(outcome.result, outcome.name, text, self.settings.docs_base_url,
                                              self.encoding)
+        previous = self.analysed.get(uri)
         self.analysed[uri] = Analysed(version, text, outcome.result, outcome.name, diagnostics)
+        self.record_diagnostic_changes(uri, previous, self.analysed[uri])
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics)
         )
@@ -286,6 +293,18 @@ class ElixirCoderServer(LanguageServer):
         self.deps = await self.in_worker(project_deps, root)
         report = await self.in_worker(self.index.scan)
         log.info("project index: %s", report)
+
+    def record_diagnostic_changes(self, uri: str, previous: Analysed | None, current: Analysed) -> None:
+        """Feedback events for findings that appeared, were fixed or were suppressed since the last publication."""
+        if self.recorder is None:
+            return
+        before = diagnostic_counts(previous.diagnostics) if previous else Counter()
+        path = uri_to_path(uri)
+        for change in diagnostic_changes(before, diagnostic_counts(current.diagnostics),
+                                         previous.text if previous else "", current.text):
+            self.recorder.record(Event(kind=change.kind, request_id=new_request_id(), language_id="elixir",
+                                       path=str(path) if path else None,
+                                       detail={"source": change.source, "check": change.check, "count": change.count}))
 
     def status(self) -> dict[str, Any]:
         """`elixirCoder/status`: model state, memory, queue, feedback recording."""
@@ -439,8 +458,25 @@ async def on_code_action(ls: ElixirCoderServer, params: lsp.CodeActionParams) ->
     analysed = await ls.current_analysis(uri)
     if analysed is None or analysed.result is None:
         return []
-    return code_actions(uri, analysed.version, analysed.text, analysed.result, analysed.name,
-                        params.context.diagnostics, ls.encoding)
+    actions = code_actions(uri, analysed.version, analysed.text, analysed.result, analysed.name,
+                           params.context.diagnostics, ls.encoding)
+    return track_actions(ls, uri, actions)
+
+
+def track_actions(ls: ElixirCoderServer, uri: str, actions: list[lsp.CodeAction]) -> list[lsp.CodeAction]:
+    """Record the actions offered, and attach a command so that taking one is recorded too."""
+    if ls.recorder is None or not actions:
+        return actions
+    request_id = new_request_id()
+    path = uri_to_path(uri)
+    ls.recorder.record(Event(kind=EventKind.ACTION_OFFERED, request_id=request_id, language_id="elixir",
+                             path=str(path) if path else None,
+                             detail={"titles": [a.title for a in actions][:20], "count": len(actions)}))
+    for index, action in enumerate(actions):
+        if action.command is None:
+            action.command = lsp.Command(title=action.title, command=ACTION_TAKEN_COMMAND, arguments=[
+                {"requestId": request_id, "index": index, "title": action.title, "kind": action.kind or ""}])
+    return actions
 
 
 def on_hover(ls: ElixirCoderServer, params: lsp.HoverParams) -> lsp.Hover | None:
@@ -486,6 +522,7 @@ def build_server() -> ElixirCoderServer:
     ls.command(completion_feature.ACCEPT_COMMAND)(on_completion_accepted)
     ls.command(completion_feature.REJECT_COMMAND)(on_completion_rejected)
     ls.command(RATE_EXPLANATION_COMMAND)(on_rate_explanation)
+    ls.command(ACTION_TAKEN_COMMAND)(on_action_taken)
     ls.feature(lsp.SHUTDOWN)(on_shutdown)
     return ls
 

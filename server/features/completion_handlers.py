@@ -144,3 +144,14 @@ def on_rate_explanation(server: LanguageServer, *args: Any) -> bool:
         ls.recorder.record(Event(kind=EventKind.EXPLANATION_RATED, request_id=new_request_id(),
                                  path=str(path) if path else None, detail={"check": arg["check"], "rating": rating}))
     return True
+
+
+def on_action_taken(server: LanguageServer, *args: Any) -> bool:
+    """`elixirCoder.actionTaken`: attached to every code action offered, so taking one is recorded."""
+    ls = cast("ElixirCoderServer", server)
+    arg = _command_arg(args)
+    if ls.recorder is not None:
+        ls.recorder.record(Event(kind=EventKind.ACTION_TAKEN, request_id=str(arg.get("requestId", "")),
+                                 language_id="elixir", detail={k: arg[k] for k in ("index", "title", "kind")
+                                                               if k in arg}))
+    return True

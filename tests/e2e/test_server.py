@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sqlite3
 import sys
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
+from lsp_client import read_code_actions_like_an_editor
 from pygls.lsp.client import LanguageClient
 
 SAMPLE = """defmodule Shop do
@@ -118,6 +120,7 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
     # The server records feedback by default: keep it (and the model registry) inside the test.
     env = {**os.environ, "ELIXIR_CODER_HOME": str(tmp_path / "home")}
     await client.start_io(sys.executable, "-m", "elixir_coder.server.app", env=env)
+    read_code_actions_like_an_editor(client)
     h = Harness(client, tmp_path)
     result = await asyncio.wait_for(client.initialize_async(
         lsp.InitializeParams(
@@ -173,6 +176,34 @@ async def test_open_fix_save_hover(harness: Harness) -> None:
     assert hover is not None
     assert "DOS.StringToAtom" in hover.contents.value and "How to fix" in hover.contents.value
     assert await harness.hover(uri, 1, 0) is None  # no diagnostic there
+
+
+async def test_feedback_on_diagnostics_and_code_actions(harness: Harness) -> None:
+    uri = harness.file("shop.ex", SAMPLE)
+    harness.open(uri, SAMPLE, version=1)
+    pub = await harness.next_diagnostics(uri)
+    large = next(d for d in pub.diagnostics if d.code == "Readability.LargeNumbers")
+    (action,) = await harness.fixes(uri, large)
+    # Taking the action runs the command attached to it, which records it.
+    assert action.command is not None and action.command.command == "elixirCoder.actionTaken"
+    await asyncio.wait_for(harness.client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+        command=action.command.command, arguments=action.command.arguments)), TIMEOUT)
+    fixed = apply_text_edits(SAMPLE, action.edit.document_changes[0].edits)
+    silenced = fixed.replace("  def label(name) do", '  # sobelow_skip ["DOS.StringToAtom"]\n  def label(name) do')
+    harness.change(uri, 2, silenced)
+    harness.save(uri)
+    await harness.next_diagnostics(uri)
+    for _ in range(100):
+        status = await asyncio.wait_for(harness.client.protocol.send_request_async("elixirCoder/status"), TIMEOUT)
+        if status.telemetry.pending == 0 and status.telemetry.written >= 5:
+            break
+        await asyncio.sleep(0.05)
+    db = sqlite3.connect(harness.root / "home" / "feedback.sqlite3")
+    rows = [(k, json.loads(d or "{}")) for k, d in db.execute("select kind, detail from events order by id")]
+    kinds = [k for k, _ in rows]
+    assert kinds.count("diagnostic_published") >= 2 and "action_offered" in kinds and "action_taken" in kinds
+    assert ("diagnostic_fixed", {"source": "credo", "check": "Readability.LargeNumbers", "count": 1}) in rows
+    assert ("diagnostic_suppressed", {"source": "sobelow", "check": "DOS.StringToAtom", "count": 1}) in rows
 
 
 async def test_broken_binary_large_and_bad_requests(harness: Harness) -> None:

@@ -146,3 +146,20 @@ def test_recorder_drops_and_counts_when_the_queue_is_full(tmp_path: Path):
     recorder.close()
     assert recorder.dropped == 100 - accepted and accepted <= 11
     assert json.dumps({"written": recorder.written})  # counters are plain numbers
+
+
+def test_diagnostic_changes_tell_fixed_from_suppressed():
+    from collections import Counter
+
+    from elixir_coder.server.diagnostic_feedback import diagnostic_changes, suppressions
+
+    before = Counter({("credo", "Readability.LargeNumbers"): 2, ("sobelow", "DOS.StringToAtom"): 1})
+    after = Counter({("credo", "Readability.LargeNumbers"): 1, ("credo", "Design.TagTODO"): 1})
+    text_after = '# sobelow_skip ["DOS.StringToAtom"]\ndef f(x), do: String.to_atom(x)\n'
+    changes = {(c.kind, c.check, c.count) for c in diagnostic_changes(before, after, "", text_after)}
+    assert changes == {(EventKind.DIAGNOSTIC_FIXED, "Readability.LargeNumbers", 1),
+                       (EventKind.DIAGNOSTIC_SUPPRESSED, "DOS.StringToAtom", 1),
+                       (EventKind.DIAGNOSTIC_PUBLISHED, "Design.TagTODO", 1)}
+    marks = suppressions("# credo:disable-for-next-line Credo.Check.Readability.LargeNumbers\n"
+                         "# credo:disable-for-this-file\n")
+    assert marks == {"Readability.LargeNumbers": 1, "*": 1}

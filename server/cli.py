@@ -20,6 +20,7 @@ _COMMAND_MODULES = (
     "elixir_coder.training.cli_commands",
     "elixir_coder.telemetry.cli_commands",
     "elixir_coder.benchmarks.cli_commands",
+    "elixir_coder.server.inference.cli_commands",
 )
 
 

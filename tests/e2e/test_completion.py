@@ -271,3 +271,31 @@ async def test_adapter_for_test_file_and_completions_off(tmp_path: Path) -> None
         assert (await c.status())["completionsEnabled"] is False
     finally:
         await stop(c)
+
+
+async def test_remote_backend_serves_completions_from_serve_model(tmp_path: Path) -> None:
+    """The language server's remote backend against our own OpenAI-compatible server on loopback."""
+    pytest.importorskip("starlette")
+    from elixir_coder.model.registry import SHIPPED_DEFAULT, Registry
+    from elixir_coder.server.inference.app import ServerState, create_app
+    from elixir_coder.server.inference.auth import ApiKeys, hash_key
+    from elixir_coder.server.inference.batching import Batcher
+    from elixir_coder.server.inference.instances import InstanceSpec, ModelInstance, ModelPool
+    from elixir_coder.server.inference.runner import ServerThread
+
+    registry = Registry(tmp_path / "registry", shipped=SHIPPED_DEFAULT)
+    instance = ModelInstance(InstanceSpec("default", str(SHIPPED_DEFAULT / "base")), registry, "cpu", None,
+                             lambda lease, name: Batcher(lease, name=name))
+    pool = ModelPool([instance], None, registry)
+    pool.load_all()
+    key = "lsp-e2e-key-0123456789"
+    with ServerThread(create_app(ServerState(pool, keys=ApiKeys(frozenset({hash_key(key)}))))) as served:
+        c = await start(tmp_path, {"remoteUrl": served.url, "remoteApiKey": key})
+        try:
+            uri = c.open("lib/cart.ex", CART)
+            status = await c.wait_loaded()
+            assert status["backend"] == "remote"
+            items = await c.inline(uri, CURSOR)
+            assert items and isinstance(items[0].insert_text, str) and items[0].insert_text.strip()
+        finally:
+            await stop(c)

@@ -12,7 +12,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import ctranslate2
@@ -52,6 +52,8 @@ class GenerationRequest:
         cancelled: checked between decoding steps; returning True stops generation.
         context: text the prompt carries before the prefix (the module head, signatures of
             related functions), kept within a share of the budget.
+        constrained: keep completions lexically valid Elixir (model/constrained.py): no closer
+            without its opener, no literal left open, stop where the enclosing block closes.
     """
 
     prefix: str
@@ -66,6 +68,7 @@ class GenerationRequest:
     prompt_budget: int | None = None
     cancelled: Callable[[], bool] | None = None
     context: str = ""
+    constrained: bool = False
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,10 @@ class Engine:
 
     def generate(self, req: GenerationRequest) -> list[Completion]:
         """Generate `num_hypotheses` completions (greedy/beam when temperature is 0, else sampled)."""
+        if req.constrained:
+            from .constrained import generate_constrained  # imported here: constrained imports this module
+
+            return generate_constrained(self, replace(req, constrained=False))
         started = time.perf_counter()
         prompt = self.prompt_tokens(req)
         n = max(1, req.num_hypotheses)

@@ -36,7 +36,7 @@ from .analysis.runner import AnalysisResult
 from .diagnostic_feedback import diagnostic_changes, diagnostic_counts
 from .documents import ExternalCache, Outcome, analyse_document, default_external_runner, uri_to_path
 from .features import completion as completion_feature
-from .features.code_actions import code_actions
+from .features.code_actions import EXPLAIN_COMMAND, EXPLAIN_KIND, code_actions, explain_actions
 from .features.completion import CompletionFeature
 from .features.completion_handlers import (
     on_action_taken,
@@ -47,6 +47,7 @@ from .features.completion_handlers import (
     on_rate_explanation,
 )
 from .features.diagnostics import Debouncer, client_diagnostics
+from .features.explain_handlers import on_explain
 from .features.hover import hover_for
 from .feedback import FeedbackTracker
 from .models import ModelService
@@ -61,6 +62,7 @@ CONFIG_SECTION = "elixirCoder"
 STATUS_REQUEST = "elixirCoder/status"
 RATE_EXPLANATION_COMMAND = "elixirCoder.rateExplanation"
 ACTION_TAKEN_COMMAND = "elixirCoder.actionTaken"
+PARAMLESS_REQUESTS = frozenset({STATUS_REQUEST})
 
 T = TypeVar("T")
 
@@ -87,6 +89,9 @@ class ElixirCoderProtocol(LanguageServerProtocol):
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         """Deserialize; a request that fails gets an InvalidParams error response right away."""
+        if isinstance(data, dict) and data.get("method") in PARAMLESS_REQUESTS and "params" not in data:
+            # JSON-RPC lets a request omit params; pygls insists on the key for custom methods.
+            data = {**data, "params": None}
         try:
             return super().structure_message(data)
         except JsonRpcException:
@@ -460,6 +465,8 @@ async def on_code_action(ls: ElixirCoderServer, params: lsp.CodeActionParams) ->
         return []
     actions = code_actions(uri, analysed.version, analysed.text, analysed.result, analysed.name,
                            params.context.diagnostics, ls.encoding)
+    if not params.context.only or EXPLAIN_KIND in params.context.only:
+        actions += explain_actions(uri, params.context.diagnostics)
     return track_actions(ls, uri, actions)
 
 
@@ -484,7 +491,8 @@ def on_hover(ls: ElixirCoderServer, params: lsp.HoverParams) -> lsp.Hover | None
     analysed = ls.analysed.get(params.text_document.uri)
     if analysed is None:
         return None
-    return hover_for(analysed.diagnostics, params.position)
+    return hover_for(analysed.diagnostics, params.position, analysed.text, analysed.result, analysed.name,
+                     ls.workspace_root)
 
 
 def on_status(ls: ElixirCoderServer, params: Any) -> dict[str, Any]:
@@ -513,7 +521,7 @@ def build_server() -> ElixirCoderServer:
     ls.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)(guarded(on_change))
     ls.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)(guarded(on_close))
     ls.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
-               lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))(on_code_action)
+               lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, EXPLAIN_KIND]))(on_code_action)
     ls.feature(lsp.TEXT_DOCUMENT_HOVER)(on_hover)
     ls.feature(lsp.TEXT_DOCUMENT_INLINE_COMPLETION, lsp.InlineCompletionOptions())(on_inline_completion)
     ls.feature(lsp.TEXT_DOCUMENT_COMPLETION,
@@ -522,6 +530,7 @@ def build_server() -> ElixirCoderServer:
     ls.command(completion_feature.ACCEPT_COMMAND)(on_completion_accepted)
     ls.command(completion_feature.REJECT_COMMAND)(on_completion_rejected)
     ls.command(RATE_EXPLANATION_COMMAND)(on_rate_explanation)
+    ls.command(EXPLAIN_COMMAND)(on_explain)
     ls.command(ACTION_TAKEN_COMMAND)(on_action_taken)
     ls.feature(lsp.SHUTDOWN)(on_shutdown)
     return ls

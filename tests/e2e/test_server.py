@@ -294,6 +294,7 @@ async def test_malformed_messages_get_errors_and_the_server_survives(tmp_path: P
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "elixir_coder.server.app",
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+        env={**os.environ, "ELIXIR_CODER_HOME": str(tmp_path / "home")},
     )
     raw = RawConnection(proc)
     try:
@@ -318,6 +319,9 @@ async def test_malformed_messages_get_errors_and_the_server_survives(tmp_path: P
                                          "message": "m", "source": "credo", "code": "Readability.LargeNumbers"}]}}})
         (action,) = (await raw.response(4))["result"]
         assert action["edit"]["documentChanges"][0]["edits"][0]["newText"] == "1_000_000"
+        # A custom request without "params" (as vscode-languageclient sends it) is answered.
+        raw.send({"id": 6, "method": "elixirCoder/status"})
+        assert "modelLoaded" in (await raw.response(6))["result"]
         raw.send({"id": 5, "method": "shutdown"})
         assert "error" not in await raw.response(5)
         raw.send({"method": "exit"})

@@ -105,3 +105,31 @@ def code_actions(
         seen.add(key)
         actions.append(_action(title, uri, version, to_text_edits(text, edits, encoding), diag))
     return actions
+
+
+EXPLAIN_COMMAND = "elixirCoder.explain"
+# Not `quickfix`: explaining changes nothing. An action without a kind is listed by VS Code's light-bulb
+# menu and by Neovim's `vim.lsp.buf.code_action()` alike, next to the quick fixes.
+EXPLAIN_KIND = lsp.CodeActionKind.Empty
+
+
+def explain_actions(uri: str, diagnostics: Sequence[lsp.Diagnostic]) -> list[lsp.CodeAction]:
+    """One "Explain: <check>" action per Credo or Sobelow diagnostic; its command returns the explanation."""
+    actions: list[lsp.CodeAction] = []
+    seen: set[tuple[str, int]] = set()
+    for diag in diagnostics:
+        if diag.source not in ("credo", "sobelow") or diag.code is None:
+            continue
+        key = (str(diag.code), diag.range.start.line)
+        if key in seen:
+            continue
+        seen.add(key)
+        title = f"Explain: {diag.code}"
+        actions.append(lsp.CodeAction(
+            title=title,
+            kind=EXPLAIN_KIND,
+            diagnostics=[diag],
+            command=lsp.Command(title=title, command=EXPLAIN_COMMAND,
+                                arguments=[{"uri": uri, "line": diag.range.start.line, "check": str(diag.code)}]),
+        ))
+    return actions

@@ -1,13 +1,18 @@
-"""Hover on a diagnostic: the check's one-line summary and its page's What / Why / How to fix sections."""
+"""Hover on a diagnostic: its explanation (`explain.py`), or the check's summary and page sections as a fallback."""
 
 from __future__ import annotations
 
 import functools
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 from lsprotocol import types as lsp
 
+from ..analysis.issues import Finding, Issue
+from ..analysis.runner import AnalysisResult
+from ..explain import explain
+from .code_actions import finding_for, issue_for
 from .diagnostics import check_page_path
 
 # Page sections a hover quotes (Credo pages: What it finds / Why it matters / How to fix;
@@ -74,15 +79,32 @@ def _contains(rng: lsp.Range, pos: lsp.Position) -> bool:
     return start <= (pos.line, pos.character) <= end
 
 
-def hover_for(diagnostics: Sequence[lsp.Diagnostic], position: lsp.Position) -> lsp.Hover | None:
-    """Hover for the published diagnostics whose range holds the position (None when none does)."""
+def explained_markdown(diag: lsp.Diagnostic, text: str, result: AnalysisResult, filename: str,
+                       root: Path | None = None) -> str | None:
+    """The full explanation (`explain.py`) of the finding behind a diagnostic, None when it cannot be matched."""
+    target: Issue | Finding | None = (issue_for(diag, result, filename) if diag.source == "credo"
+                                      else finding_for(diag, result))
+    if target is None:
+        return None
+    return explain(target, text, result, filename=filename, root=root).to_markdown()
+
+
+def hover_for(diagnostics: Sequence[lsp.Diagnostic], position: lsp.Position, text: str | None = None,
+              result: AnalysisResult | None = None, filename: str = "", root: Path | None = None) -> lsp.Hover | None:
+    """Hover for the published diagnostics whose range holds the position (None when none does).
+
+    With the document's `text` and its analysis `result`, each diagnostic gets its full explanation
+    (What, Why, How to fix, an example from the user's code; for Sobelow the weakness, attack and
+    data flow); otherwise the page's sections are quoted.
+    """
     hits = [d for d in diagnostics if d.source in ("credo", "sobelow") and _contains(d.range, position)]
     if not hits:
         return None
-    parts = [
-        hover_markdown(str(d.source), str(d.code), d.message, d.code_description.href if d.code_description else None)
-        for d in hits
-    ]
+    parts = []
+    for d in hits:
+        full = explained_markdown(d, text, result, filename, root) if text is not None and result is not None else None
+        parts.append(full or hover_markdown(str(d.source), str(d.code), d.message,
+                                            d.code_description.href if d.code_description else None))
     start = min((d.range.start for d in hits), key=lambda p: (p.line, p.character))
     end = max((d.range.end for d in hits), key=lambda p: (p.line, p.character))
     return lsp.Hover(

@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from lsp_client import read_code_actions_like_an_editor
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
-from lsp_client import read_code_actions_like_an_editor
 from pygls.lsp.client import LanguageClient
 
 SAMPLE = """defmodule Shop do
@@ -97,7 +97,8 @@ class Harness:
             text_document=lsp.TextDocumentIdentifier(uri), range=diag.range,
             context=lsp.CodeActionContext(diagnostics=[diag]),
         )), TIMEOUT)
-        return [a for a in result or [] if isinstance(a, lsp.CodeAction)]
+        # Quick fixes only: every diagnostic also gets an "Explain:" action (tests/e2e/test_explain_actions.py).
+        return [a for a in result or [] if isinstance(a, lsp.CodeAction) and a.kind == lsp.CodeActionKind.QuickFix]
 
 
 def apply_text_edits(text: str, edits: list[lsp.TextEdit]) -> str:
@@ -317,7 +318,7 @@ async def test_malformed_messages_get_errors_and_the_server_survives(tmp_path: P
             "context": {"diagnostics": [{"range": {"start": {"line": 1, "character": 14},
                                                    "end": {"line": 1, "character": 21}},
                                          "message": "m", "source": "credo", "code": "Readability.LargeNumbers"}]}}})
-        (action,) = (await raw.response(4))["result"]
+        (action,) = [a for a in (await raw.response(4))["result"] if a.get("kind") == "quickfix"]
         assert action["edit"]["documentChanges"][0]["edits"][0]["newText"] == "1_000_000"
         # A custom request without "params" (as vscode-languageclient sends it) is answered.
         raw.send({"id": 6, "method": "elixirCoder/status"})

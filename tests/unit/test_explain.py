@@ -210,8 +210,7 @@ def test_checks_without_a_rewrite_get_the_pages_generic_example_labelled() -> No
 # After examples the analyzer still reports: the logger check depends on the project's configured metadata keys,
 # and the three Traversal pages' After examples still pass a variable (`rel`) to the file function, which Sobelow's
 # rules report (medium); explanations show them marked "Not checked" until the pages are corrected.
-KNOWN_UNVERIFIED = {"credo/Warning.MissedMetadataKeyInLoggerConfig", "sobelow/Traversal.FileModule",
-                    "sobelow/Traversal.SendDownload", "sobelow/Traversal.SendFile"}
+KNOWN_UNVERIFIED = {"credo/Warning.MissedMetadataKeyInLoggerConfig"}
 
 
 def test_generic_examples_on_pages_pass_their_own_check() -> None:

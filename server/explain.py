@@ -36,6 +36,7 @@ from .analysis.credo_config import CredoConfig, CredoConfigError, load_credo_con
 from .analysis.issues import Finding, Issue
 from .analysis.runner import AnalysisOptions, AnalysisResult, run_credo
 from .analysis.source import SourceFile
+from .features.diagnostics import page_name
 from .fixes import FINDING_TITLES, TITLES, Edit, apply_edits, fixes_for, fixes_for_finding, line_offset
 from .retrieval import CheckPage, Hit, cwe_table, default_index, load_page
 
@@ -621,9 +622,7 @@ def _why_for_page_less(target: Target) -> str:
 
 def _page_name(type_name: str) -> str:
     """The page of a Sobelow type reported under its module name (`Vuln.CookieRCE` is documented as `Vuln.Plug`)."""
-    from .analysis.sobelow.base import FINDING_TYPES
-
-    return next((t.name for t in FINDING_TYPES if t.module == type_name), type_name)
+    return page_name("sobelow", type_name)
 
 
 def _strip_confidence(what: str) -> str:

@@ -30,18 +30,28 @@ def _docs_dir() -> Path:
 DOCS_DIR = _docs_dir()
 
 
+def page_name(source: str, name: str) -> str:
+    """The page a check is documented under: Sobelow types reported by module name (`Vuln.CookieRCE`)
+    are documented under their rule name (`Vuln.Plug`)."""
+    if source != "sobelow":
+        return name
+    from ..analysis.sobelow.base import FINDING_TYPES
+
+    return next((t.name for t in FINDING_TYPES if t.module == name and t.name != name), name)
+
+
 def check_page_path(source: str, name: str) -> Path | None:
     """The installed page of a check (`.../credo/Readability.LargeNumbers.md`), None when absent."""
     if not name or "/" in name or "\\" in name or name.startswith("."):
         return None
-    path = DOCS_DIR / source / f"{name}.md"
+    path = DOCS_DIR / source / f"{page_name(source, name)}.md"
     return path if path.is_file() else None
 
 
 def check_page_url(source: str, name: str, base_url: str | None = None) -> str | None:
     """URL of a check's documentation page: under `base_url` when set, else a file:// URI of the installed page."""
     if base_url:
-        return base_url.rstrip("/") + f"/{source}/{name}.md"
+        return base_url.rstrip("/") + f"/{source}/{page_name(source, name)}.md"
     path = check_page_path(source, name)
     return path.as_uri() if path is not None else None
 

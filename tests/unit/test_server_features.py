@@ -194,3 +194,11 @@ def test_debouncer_runs_only_the_last_call() -> None:
 
     asyncio.run(scenario())
     assert ran == [2]
+
+
+def test_vuln_findings_reported_by_module_name_link_to_their_page() -> None:
+    from elixir_coder.server.features.diagnostics import check_page_path, check_page_url
+
+    path = check_page_path("sobelow", "Vuln.CookieRCE")
+    assert path is not None and path.name == "Vuln.Plug.md"
+    assert check_page_url("sobelow", "Vuln.CookieRCE", "https://x.test/checks") == "https://x.test/checks/sobelow/Vuln.Plug.md"

@@ -153,6 +153,94 @@ def _cmd_detection(args: argparse.Namespace) -> int:
     return run_and_report([args.detection_suite], write=not args.no_report, output=args.output)
 
 
+def _cmd_clarification(args: argparse.Namespace) -> int:
+    from .clarification import SuiteError, evaluate, load_suite, run_reference, write_report
+
+    try:
+        items = load_suite(Path(args.suite) if args.suite else None)
+    except SuiteError as exc:
+        print(f"elixir-coder: {exc}", file=sys.stderr)
+        return 1
+    if args.problems:
+        wanted = [p.strip() for p in args.problems.split(",") if p.strip()]
+        items = [i for i in items if any(i.id.startswith(w) for w in wanted)]
+    if args.reference:
+        outcomes = run_reference(items)
+        failed = {k: v for k, v in outcomes.items() if v != "passed"}
+        print(f"clarification reference: {len(outcomes) - len(failed)}/{len(outcomes)} passed")
+        for k, v in failed.items():
+            print(f"  FAIL {k}: {v}")
+        return 1 if failed else 0
+    from elixir_coder.server.models import ModelService
+    from elixir_coder.server.settings import Settings
+
+    service = ModelService()
+    service.configure(Settings(model_path=args.model_path, remote_url=args.remote_url, remote_model=args.remote_model))
+    model = service.load(args.adapter)
+    result = evaluate(model, items, model.version, n=args.samples, temperature=args.temperature,
+                      entropy_threshold=args.entropy, clusters_threshold=args.clusters, max_repairs=args.repairs,
+                      progress=_progress("clarification"))
+    f = result.figures()
+    print(f"clarification {result.model}: asked {f['asked']}/{f['items']}, precision {f['precision']:.2f}, "
+          f"recall {f['recall']:.2f}; pass@1 on ambiguous prompts {f['pass1_without_answer']:.2f} without the "
+          f"answer, {f['pass1_with_answer']:.2f} with it ({result.duration_s:.0f} s)")
+    if not args.no_report:
+        write_report(result)
+    _write(args.output, result.to_dict())
+    return 0
+
+
+def _cmd_test_gen(args: argparse.Namespace) -> int:
+    from . import test_gen
+
+    try:
+        items = test_gen.load_suite(Path(args.suite) if args.suite else None)
+    except test_gen.SuiteError as exc:
+        print(f"elixir-coder: {exc}", file=sys.stderr)
+        return 1
+    if args.problems:
+        wanted = [p.strip() for p in args.problems.split(",") if p.strip()]
+        items = [i for i in items if any(i.id.startswith(w) for w in wanted)]
+    generate = None
+    model_id = "reference"
+    if not args.reference:
+        try:
+            fn, model_id = _model_generate_fn(args)
+        except ImportError as exc:
+            print(f"elixir-coder: the model engine is unavailable ({exc})", file=sys.stderr)
+            return 1
+        except (OSError, ValueError) as exc:
+            print(f"elixir-coder: cannot load model {args.model or '(current)'}: {exc}", file=sys.stderr)
+            return 1
+
+        def generate(prompt: str) -> str:
+            return fn(prompt, 1, args.seed)[0]
+
+    result = test_gen.run(items, generate, model_id=model_id, jobs=args.jobs,
+                          limits=_limits(args), progress=_progress("test-gen"))
+    gt = result["summary"]["ground_truth"]
+    print(f"test-gen {result['mode']} ({model_id}): {len(items)} items, {result['summary']['mutants']} mutants, "
+          f"{result['duration_s']:.1f} s")
+    print(f"  ground truth: {gt['suites_passing']}/{gt['items']} suites pass on the original; mutation score "
+          f"mean {gt['mean_mutation_score']:.3f}, pooled {gt['pooled_mutation_score']:.3f}")
+    if "generated" in result["summary"]:
+        g = result["summary"]["generated"]
+        print(f"  generated: {g['suites_passing']}/{g['items']} suites pass on the original, tests "
+              f"{g['tests_passed']}/{g['tests_total']}; mutation score mean {g['mean_mutation_score']:.3f}, "
+              f"pooled {g['pooled_mutation_score']:.3f}")
+    failing = [i["id"] for i in result["items"] if i["ground_truth"]["outcome"] != "passed"]
+    for item_id in failing:
+        print(f"  FAIL ground truth {item_id}", file=sys.stderr)
+    default_out = test_gen.REPORT_DIR / f"test_gen_{result['mode']}.json"
+    _write(args.output or (None if args.no_report else str(default_out)), result)
+    if not args.no_report and not args.problems:
+        docs = {m: json.loads(p.read_text(encoding="utf-8")) if p.exists() else None
+                for m, p in (("reference", test_gen.REPORT_DIR / "test_gen_reference.json"),
+                             ("model", test_gen.REPORT_DIR / "test_gen_model.json"))}
+        print(f"wrote {test_gen.write_report(docs['reference'], docs['model'])}", file=sys.stderr)
+    return 1 if args.reference and failing else 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `bench` command group with `elixir-eval`."""
     bench = subparsers.add_parser("bench", help="benchmarks: ElixirEval")
@@ -177,9 +265,42 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ee.add_argument("--no-cache", action="store_true", help="execute every sample again")
     ee.add_argument("--output", help="write the JSON result here")
     ee.set_defaults(func=_cmd_elixir_eval, k=None)
+    tg = sub.add_parser("test-gen", help="test generation: model-written ExUnit tests, pass rate and mutation score")
+    tg.add_argument("--reference", action="store_true", help="run the ground-truth tests only (all must pass)")
+    tg.add_argument("--model", help="registry version to evaluate (default: the one in service)")
+    tg.add_argument("--adapter", help="adapter of that version (default: base)")
+    tg.add_argument("--registry", help="registry directory (default: $ELIXIR_CODER_HOME/models)")
+    tg.add_argument("--seed", type=int, default=0, help="generation seed (default 0)")
+    tg.add_argument("--temperature", type=float, help="default: 0 (greedy)")
+    tg.add_argument("--max-tokens", type=int, help="new tokens per completion (default: half the model's context)")
+    tg.add_argument("--prompt-budget", type=int, help="prompt tokens kept (default: the engine's)")
+    tg.add_argument("--jobs", type=int, help="items run in parallel (default: CPU cores)")
+    tg.add_argument("--wall-time", type=float, default=20.0, help="seconds per run on the original (default 20)")
+    tg.add_argument("--memory-mb", type=int, default=2048, help="address-space limit per process (default 2048)")
+    tg.add_argument("--problems", help="comma-separated id prefixes to run (e.g. TG00,TG041)")
+    tg.add_argument("--suite", help="item directory (default: the shipped suite)")
+    tg.add_argument("--no-report", action="store_true", help="leave docs/reports alone")
+    tg.add_argument("--output", help="write the JSON result here (default: docs/reports/test_gen_MODE.json)")
+    tg.set_defaults(func=_cmd_test_gen, samples=1)
     for suite, what in (("credo", "Credo"), ("sobelow", "Sobelow")):
         det = sub.add_parser(suite, help=f"{what} detection: our analyzer against labelled samples (P/R/F1)")
         det.add_argument("--no-report", action="store_true", help="print figures only; leave docs/reports alone")
         det.add_argument("--output", help="also write this run's JSON here")
         det.set_defaults(func=_cmd_detection, detection_suite=suite)
+    cl = sub.add_parser("clarification", help="clarification: ask-or-proceed precision/recall, pass@1 with/without answer")
+    cl.add_argument("--reference", action="store_true", help="run the reference solutions (all must pass)")
+    cl.add_argument("--model-path", help="a model directory (default: the registry's current version)")
+    cl.add_argument("--adapter", default="base", help="adapter (default base)")
+    cl.add_argument("--remote-url", help="an OpenAI-compatible completion server instead of the local model")
+    cl.add_argument("--remote-model", help="model name for the remote server")
+    cl.add_argument("--samples", type=int, default=8, help="samples per assessment and round (default 8)")
+    cl.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
+    cl.add_argument("--entropy", type=float, default=0.5, help="clarifyEntropy (default 0.5)")
+    cl.add_argument("--clusters", type=int, default=3, help="clarifyClusters (default 3)")
+    cl.add_argument("--repairs", type=int, default=1, help="repair rounds per generation (default 1)")
+    cl.add_argument("--problems", help="comma-separated id prefixes (e.g. CL00)")
+    cl.add_argument("--suite", help="item directory (default: the shipped suite)")
+    cl.add_argument("--no-report", action="store_true", help="leave docs/reports/clarification.md alone")
+    cl.add_argument("--output", help="also write the JSON result here")
+    cl.set_defaults(func=_cmd_clarification)
 

@@ -48,6 +48,14 @@ from .features.completion_handlers import (
 )
 from .features.diagnostics import Debouncer, client_diagnostics
 from .features.explain_handlers import on_explain
+from .features.generate_actions import (
+    ANSWER_COMMAND,
+    GENERATE_COMMAND,
+    GENERATE_KIND,
+    generate_actions,
+    on_answer_clarification,
+    on_generate_implementation,
+)
 from .features.hover import hover_for
 from .feedback import FeedbackTracker
 from .models import ModelService
@@ -460,10 +468,14 @@ async def on_close(ls: ElixirCoderServer, params: lsp.DidCloseTextDocumentParams
 async def on_code_action(ls: ElixirCoderServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
     """Quick fixes for the diagnostics the client sends."""
     uri = params.text_document.uri
+    generated: list[lsp.CodeAction] = []
+    current = ls.document(uri)
+    if current is not None and (not params.context.only or any(k.startswith("refactor") for k in params.context.only)):
+        generated = generate_actions(ls, uri, current[1], current[0], params.range)
     analysed = await ls.current_analysis(uri)
     if analysed is None or analysed.result is None:
-        return []
-    actions = code_actions(uri, analysed.version, analysed.text, analysed.result, analysed.name,
+        return track_actions(ls, uri, generated)
+    actions = generated + code_actions(uri, analysed.version, analysed.text, analysed.result, analysed.name,
                            params.context.diagnostics, ls.encoding)
     if not params.context.only or EXPLAIN_KIND in params.context.only:
         actions += explain_actions(uri, params.context.diagnostics)
@@ -521,7 +533,8 @@ def build_server() -> ElixirCoderServer:
     ls.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)(guarded(on_change))
     ls.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)(guarded(on_close))
     ls.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
-               lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, EXPLAIN_KIND]))(on_code_action)
+               lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, EXPLAIN_KIND,
+                                                         GENERATE_KIND]))(on_code_action)
     ls.feature(lsp.TEXT_DOCUMENT_HOVER)(on_hover)
     ls.feature(lsp.TEXT_DOCUMENT_INLINE_COMPLETION, lsp.InlineCompletionOptions())(on_inline_completion)
     ls.feature(lsp.TEXT_DOCUMENT_COMPLETION,
@@ -532,6 +545,8 @@ def build_server() -> ElixirCoderServer:
     ls.command(RATE_EXPLANATION_COMMAND)(on_rate_explanation)
     ls.command(EXPLAIN_COMMAND)(on_explain)
     ls.command(ACTION_TAKEN_COMMAND)(on_action_taken)
+    ls.command(GENERATE_COMMAND)(on_generate_implementation)
+    ls.command(ANSWER_COMMAND)(on_answer_clarification)
     ls.feature(lsp.SHUTDOWN)(on_shutdown)
     return ls
 

@@ -21,6 +21,8 @@ _COMMAND_MODULES = (
     "elixir_coder.telemetry.cli_commands",
     "elixir_coder.benchmarks.cli_commands",
     "elixir_coder.server.inference.cli_commands",
+    "elixir_coder.server.generate_cli",
+    "elixir_coder.server.explain_cli",
 )
 
 

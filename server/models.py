@@ -134,8 +134,9 @@ class ModelService:
             choice = self.choice
         if engine is not None:
             return engine
-        if choice is None:
-            choice = BackendChoice.from_settings(Settings())
+        if choice is None:  # never configured: the defaults are the choice
+            with self._lock:
+                self.choice = choice = self.choice or BackendChoice.from_settings(Settings())
         self.loading = True
         started = time.perf_counter()
         try:

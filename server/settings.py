@@ -42,6 +42,8 @@ class Settings:
         telemetry: record feedback events in the local store.
         telemetry_path: the feedback database (None: the default location).
         edit_check_delay_seconds: how long after an acceptance the edit is measured.
+        clarify_entropy / clarify_clusters: "Generate implementation" asks a question when the
+            sampled candidates' semantic entropy (nats) or cluster count reaches these.
         extra: unknown keys, kept so they can be logged and inspected, never used.
     """
 
@@ -68,6 +70,8 @@ class Settings:
     telemetry: bool = True
     telemetry_path: str | None = None
     edit_check_delay_seconds: int = 30
+    clarify_entropy: float = 0.5
+    clarify_clusters: int = 3
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -88,6 +92,8 @@ _ALIASES = {  # camelCase names as VS Code and Neovim users write them
     "remoteApiKey": "remote_api_key",
     "telemetryPath": "telemetry_path",
     "editCheckDelaySeconds": "edit_check_delay_seconds",
+    "clarifyEntropy": "clarify_entropy",
+    "clarifyClusters": "clarify_clusters",
 }
 
 ADAPTERS = ("auto", "base", "exunit", "phoenix", "nerves")
@@ -96,7 +102,7 @@ DEVICES = ("cpu", "cuda", "auto")
 _OPTIONAL_STRINGS = ("docs_base_url", "model_path", "compute_type", "remote_url", "remote_model",
                      "remote_api_key", "telemetry_path")
 
-_MINIMUM = {"max_file_bytes": 1, "debounce_ms": 0, "completion_max_tokens": 1}
+_MINIMUM = {"max_file_bytes": 1, "debounce_ms": 0, "completion_max_tokens": 1, "clarify_clusters": 2}
 _MAXIMUM = {"debounce_ms": 60_000, "completion_max_tokens": 1024, "edit_check_delay_seconds": 3600}
 
 
@@ -130,6 +136,10 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
         if value < low or (high is not None and value > high):
             raise ValueError(f"must be between {low} and {high}" if high is not None else f"must be at least {low}")
         return value
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 10:
+            raise ValueError("must be a number between 0 and 10")
+        return float(value)
     if isinstance(default, tuple):
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise ValueError("must be a list of strings")

@@ -163,3 +163,16 @@ def test_diagnostic_changes_tell_fixed_from_suppressed():
     marks = suppressions("# credo:disable-for-next-line Credo.Check.Readability.LargeNumbers\n"
                          "# credo:disable-for-this-file\n")
     assert marks == {"Readability.LargeNumbers": 1, "*": 1}
+
+
+def test_model_service_loads_with_default_settings_without_configure(tmp_path: Path):
+    from elixir_coder.model.registry import SHIPPED_DEFAULT, Registry
+    from elixir_coder.server.models import ModelService
+
+    service = ModelService(Registry(tmp_path / "registry", shipped=SHIPPED_DEFAULT))
+    try:
+        engine = service.load("exunit")
+        assert engine.version and service.loaded("exunit") is engine
+        assert service.status()["loadedAdapters"] == ["exunit"]
+    finally:
+        service.close()

@@ -53,20 +53,19 @@ import hashlib
 import json
 import os
 import re
-import resource
 import secrets
 import shutil
-import signal
-import subprocess
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from elixir_coder.server import sandbox
+from elixir_coder.server.sandbox import _kill_group, network_namespace_available  # noqa: F401 - used by test_gen
 
 HARNESS_VERSION = "1"
 OUTCOMES = ("passed", "assertion_failure", "syntax_error", "exception", "timeout")
@@ -295,99 +294,30 @@ def _elixir_path() -> str:
     return path
 
 
-@lru_cache(maxsize=1)
-def network_namespace_available() -> bool:
-    """Whether `unshare --net --map-root-user` can run a command here."""
-    unshare = shutil.which("unshare")
-    if not unshare:
-        return False
-    try:
-        proc = subprocess.run([unshare, "--net", "--map-root-user", "true"], capture_output=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return proc.returncode == 0
+def _limit_child(limits: ExecutionLimits) -> Callable[[], None]:
+    return sandbox._limit_child(limits.memory_mb, limits.file_size_mb)
 
 
 def _sandbox_env(workdir: Path) -> dict[str, str]:
-    dirs: list[str] = []
-    for exe in (_elixir_path(), shutil.which("erl") or ""):
-        if exe:
-            for d in (os.path.dirname(exe), os.path.dirname(os.path.realpath(exe))):
-                if d not in dirs:
-                    dirs.append(d)
-    dirs += [d for d in ("/usr/local/bin", "/usr/bin", "/bin") if d not in dirs]
-    home = str(workdir)
-    return {
-        "PATH": os.pathsep.join(dirs),
-        "HOME": home,
-        "TMPDIR": home,
-        "MIX_HOME": os.path.join(home, ".mix"),
-        "HEX_HOME": os.path.join(home, ".hex"),
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        # a small literal super carrier lets the VM start under RLIMIT_AS; no crash dumps
-        "ERL_FLAGS": "+MIscs 64",
-        "ERL_CRASH_DUMP_SECONDS": "0",
-        "ERL_CRASH_DUMP": os.devnull,
-    }
-
-
-def _limit_child(limits: ExecutionLimits) -> Callable[[], None]:
-    def apply() -> None:
-        if limits.memory_mb > 0:
-            size = limits.memory_mb * 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_AS, (size, size))
-        fsize = limits.file_size_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    return apply
+    return sandbox.sandbox_environment(workdir)
 
 
 def run_solution(solution: str, tests: str, limits: ExecutionLimits | None = None) -> ExecutionResult:
     """Run `solution` against the ExUnit module source `tests` in a fresh sandbox (see module doc)."""
     limits = limits or ExecutionLimits()
+    _elixir_path()
     tag = "__ELIXIR_EVAL_" + secrets.token_hex(8) + "__"
     script = build_script(solution, tests, tag=tag, test_timeout_ms=limits.exunit_timeout_ms())
-    isolated = not limits.network and network_namespace_available()
     with tempfile.TemporaryDirectory(prefix="elixir-eval-") as tmp:
         workdir = Path(tmp)
         (workdir / "main.exs").write_text(script, encoding="utf-8")
-        cmd = [_elixir_path(), "main.exs"]
-        if isolated:
-            cmd = [shutil.which("unshare") or "unshare", "--net", "--map-root-user", *cmd]
-        out_path = workdir / "output.txt"
-        started = time.perf_counter()
-        timed_out = False
-        with open(out_path, "wb") as out:
-            proc = subprocess.Popen(
-                cmd, cwd=workdir, env=_sandbox_env(workdir), stdin=subprocess.DEVNULL, stdout=out,
-                stderr=subprocess.STDOUT, preexec_fn=_limit_child(limits), start_new_session=True,
-            )
-            try:
-                exit_code: int | None = proc.wait(timeout=limits.wall_time_s)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                _kill_group(proc)
-                exit_code = None
-        duration = time.perf_counter() - started
-        _kill_group(proc)  # stray children (ports, spawned OS processes) of a finished run
-        output = _read_tail(out_path, 200_000)
-    result = classify_output(output, exit_code, tag, timed_out=timed_out)
-    result.duration_s = round(duration, 3)
-    result.network_isolated = isolated
+        run = sandbox.run_elixir_script(workdir, "main.exs", wall_time_s=limits.wall_time_s,
+                                        memory_mb=limits.memory_mb, file_size_mb=limits.file_size_mb,
+                                        allow_network=limits.network, output_limit=200_000)
+    result = classify_output(run.output, run.exit_code, tag, timed_out=run.timed_out)
+    result.duration_s = run.duration_s
+    result.network_isolated = run.network_isolated
     return result
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass
 
 
 def _read_tail(path: Path, limit: int) -> str:

@@ -24,6 +24,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -83,7 +84,8 @@ def elixir_available() -> bool:
 
 
 @lru_cache(maxsize=1)
-def _network_namespace() -> bool:
+def network_namespace_available() -> bool:
+    """Whether `unshare --net --map-root-user` can run a command here (an empty network namespace)."""
     unshare = shutil.which("unshare")
     if not unshare:
         return False
@@ -94,7 +96,8 @@ def _network_namespace() -> bool:
     return proc.returncode == 0
 
 
-def _environment(workdir: Path) -> dict[str, str]:
+def sandbox_environment(workdir: Path) -> dict[str, str]:
+    """An environment built from scratch: PATH to Elixir and system dirs, HOME in the sandbox, no secrets."""
     dirs: list[str] = []
     for exe in (elixir_path() or "", shutil.which("erl") or ""):
         if exe:
@@ -103,29 +106,83 @@ def _environment(workdir: Path) -> dict[str, str]:
                     dirs.append(d)
     dirs += [d for d in ("/usr/local/bin", "/usr/bin", "/bin") if d not in dirs]
     home = str(workdir)
+    # A small literal super carrier lets the VM start under RLIMIT_AS; no crash dumps.
     return {"PATH": os.pathsep.join(dirs), "HOME": home, "TMPDIR": home, "MIX_HOME": os.path.join(home, ".mix"),
             "HEX_HOME": os.path.join(home, ".hex"), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
             "ERL_FLAGS": "+MIscs 64", "ERL_CRASH_DUMP_SECONDS": "0", "ERL_CRASH_DUMP": os.devnull}
 
 
-def _limit_child(limits: SandboxLimits) -> Callable[[], None]:
+@dataclass(frozen=True)
+class ScriptRun:
+    """How one sandboxed `elixir` run went: its combined output (tail) and exit."""
+
+    output: str
+    exit_code: int | None  # None when it was killed at the wall-time limit
+    timed_out: bool
+    network_isolated: bool
+    duration_s: float
+
+
+def _limit_child(memory_mb: int, file_size_mb: int) -> Callable[[], None]:
     def apply() -> None:
-        if limits.memory_mb > 0:
-            size = limits.memory_mb * 1024 * 1024
+        if memory_mb > 0:
+            size = memory_mb * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (size, size))
-        fsize = limits.file_size_mb * 1024 * 1024
+        fsize = file_size_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     return apply
 
 
-def _run_script(files: dict[str, str], script: str, limits: SandboxLimits) -> tuple[str, bool, bool]:
-    """Run `script` with `files` beside it; returns (output, timed_out, network_isolated)."""
+def run_elixir_script(
+    workdir: Path, script: str = "main.exs", *, wall_time_s: float, memory_mb: int, file_size_mb: int,
+    allow_network: bool = False, output_limit: int = 400_000,
+) -> ScriptRun:
+    """Run `elixir SCRIPT` in `workdir` (which the caller filled) under the sandbox's limits.
+
+    The process gets a fresh session, the environment of `sandbox_environment`, rlimits on
+    address space, file size and core dumps, and an empty network namespace unless
+    `allow_network` (or `unshare` is unavailable); its whole process group is killed at the
+    wall-time limit and again afterwards, which reaps children a finished run left behind.
+
+    Args:
+        workdir: the sandbox directory; the working directory and HOME of the run.
+        script: the script's name inside `workdir`.
+        wall_time_s / memory_mb / file_size_mb: limits.
+        allow_network: skip the network namespace.
+        output_limit: bytes of combined stdout/stderr kept (the tail).
+    """
     exe = elixir_path()
     if exe is None:
         raise SandboxUnavailable("`elixir` is not on PATH")
-    isolated = _network_namespace()
+    isolated = not allow_network and network_namespace_available()
+    cmd = [exe, script]
+    if isolated:
+        cmd = [shutil.which("unshare") or "unshare", "--net", "--map-root-user", *cmd]
+    out_path = workdir / f".{script}.output"
+    started = time.perf_counter()
+    timed_out = False
+    exit_code: int | None = None
+    with open(out_path, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=workdir, env=sandbox_environment(workdir), stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=subprocess.STDOUT,
+                                preexec_fn=_limit_child(memory_mb, file_size_mb), start_new_session=True)
+        try:
+            exit_code = proc.wait(timeout=wall_time_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        _kill_group(proc)
+    duration = time.perf_counter() - started
+    with open(out_path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        f.seek(max(0, f.tell() - output_limit))
+        output = f.read().decode("utf-8", errors="replace")
+    return ScriptRun(output, None if timed_out else exit_code, timed_out, isolated, round(duration, 3))
+
+
+def _run_script(files: dict[str, str], script: str, limits: SandboxLimits) -> tuple[str, bool, bool]:
+    """Run `script` with `files` beside it; returns (output, timed_out, network_isolated)."""
     with tempfile.TemporaryDirectory(prefix="elixir-coder-sandbox-") as tmp:
         workdir = Path(tmp)
         for name, content in files.items():
@@ -133,22 +190,9 @@ def _run_script(files: dict[str, str], script: str, limits: SandboxLimits) -> tu
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(content, encoding="utf-8")
         (workdir / "main.exs").write_text(script, encoding="utf-8")
-        cmd = [exe, "main.exs"]
-        if isolated:
-            cmd = [shutil.which("unshare") or "unshare", "--net", "--map-root-user", *cmd]
-        out_path = workdir / "output.txt"
-        timed_out = False
-        with open(out_path, "wb") as out:
-            proc = subprocess.Popen(cmd, cwd=workdir, env=_environment(workdir), stdin=subprocess.DEVNULL,
-                                    stdout=out, stderr=subprocess.STDOUT, preexec_fn=_limit_child(limits),
-                                    start_new_session=True)
-            try:
-                proc.wait(timeout=limits.wall_time_s)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-            _kill_group(proc)  # also reaps children a finished run left behind
-        output = out_path.read_bytes()[-400_000:].decode("utf-8", errors="replace")
-    return output, timed_out, isolated
+        run = run_elixir_script(workdir, "main.exs", wall_time_s=limits.wall_time_s, memory_mb=limits.memory_mb,
+                                file_size_mb=limits.file_size_mb)
+    return run.output, run.timed_out, run.network_isolated
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

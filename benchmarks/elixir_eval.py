@@ -251,12 +251,21 @@ class ProblemResult:
         """Samples that passed."""
         return sum(r.passed for r in self.results)
 
+    def codebleu(self) -> dict[str, float] | None:
+        """CodeBLEU (`codebleu.py`) of the first sample's full solution against the reference."""
+        if not self.completions:
+            return None
+        from .codebleu import codebleu
+
+        return codebleu(build_solution(self.problem, self.completions[0]), self.problem.reference).to_dict()
+
     def to_dict(self) -> dict:
         """JSON-friendly form."""
         return {
             "id": self.problem.id, "level": self.problem.level, "topic": self.problem.topic,
             "difficulty": self.problem.difficulty, "n": self.n, "c": self.c,
             "pass_at_k": {str(k): v for k, v in self.pass_at_k.items()},
+            "codebleu": self.codebleu(),
             "samples": [
                 {"outcome": r.outcome, "tests_passed": r.tests_passed, "tests_total": r.tests_total,
                  "duration_s": r.duration_s, "cached": r.cached, "detail": r.detail, "completion": comp}
@@ -284,6 +293,8 @@ class EvalResult:
 
     def to_dict(self) -> dict:
         """JSON-serialisable result (`json.dumps(result.to_dict())`)."""
+        problems = [p.to_dict() for p in self.problems]
+        scores = [p["codebleu"]["score"] for p in problems if p["codebleu"]]
         return {
             "suite": "elixir_eval", "suite_digest": self.suite_digest, "model_id": self.model_id,
             "seed": self.seed, "n_samples": self.n_samples, "k_values": self.k_values,
@@ -292,7 +303,8 @@ class EvalResult:
             "machine": machine_info(),
             "pass_at_k": {str(k): iv.to_dict() for k, iv in self.pass_at_k.items()},
             "breakdown": self.breakdown, "outcomes": self.outcomes,
-            "problems": [p.to_dict() for p in self.problems],
+            "codebleu_mean": round(sum(scores) / len(scores), 4) if scores else None,
+            "problems": problems,
         }
 
 

@@ -65,7 +65,6 @@ from pathlib import Path
 from typing import Any
 
 from elixir_coder.server import sandbox
-from elixir_coder.server.sandbox import _kill_group, network_namespace_available  # noqa: F401 - used by test_gen
 
 HARNESS_VERSION = "1"
 OUTCOMES = ("passed", "assertion_failure", "syntax_error", "exception", "timeout")
@@ -227,9 +226,11 @@ def classify_output(output: str, exit_code: int | None, tag: str, *, timed_out: 
     solution_loaded = tests_loaded = False
     prefix = tag + " "
     for line in output.splitlines():
-        if not line.startswith(prefix):
+        # ExUnit's progress dots can precede a tagged line: find the tag anywhere in it.
+        at = line.find(prefix)
+        if at < 0:
             continue
-        body = line[len(prefix):]
+        body = line[at + len(prefix):]
         if body == "solution_loaded":
             solution_loaded = True
         elif body == "tests_loaded":

@@ -279,3 +279,12 @@ def test_reference_sample_runs() -> None:
 def test_every_reference_passes() -> None:
     report = elixir_eval.run_reference()
     assert report.ok, {pid: f"{r.outcome}: {r.detail}" for pid, r in report.failures.items()}
+
+
+def test_tagged_lines_after_exunit_progress_dots_are_read() -> None:
+    from elixir_coder.benchmarks.execution import classify_output
+
+    tag = "__T__"
+    out = f"{tag} solution_loaded\n{tag} tests_loaded\n..{tag} test passed :a\n{tag} test passed :b\n{tag} summary total=2 failures=0\n"
+    result = classify_output(out, 0, tag)
+    assert result.tests_passed == 2 and result.test_outcomes == {":a": "passed", ":b": "passed"}

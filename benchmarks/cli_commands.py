@@ -190,6 +190,21 @@ def _cmd_clarification(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_end_to_end(args: argparse.Namespace) -> int:
+    from .end_to_end import main
+
+    argv = ["--samples", str(args.samples)]
+    argv += ["--limit", str(args.limit)] if args.limit else []
+    argv += ["--model-path", args.model_path] if args.model_path else []
+    return main(argv)
+
+
+def _cmd_completion(args: argparse.Namespace) -> int:
+    from .completion import main
+
+    return main(list(args.rest))
+
+
 def _cmd_test_gen(args: argparse.Namespace) -> int:
     from . import test_gen
 
@@ -243,7 +258,8 @@ def _cmd_test_gen(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `bench` command group with `elixir-eval`."""
-    bench = subparsers.add_parser("bench", help="benchmarks: ElixirEval")
+    bench = subparsers.add_parser("bench", help="benchmarks: ElixirEval, detection, test generation, clarification, "
+                                                   "end to end, completion")
     sub = bench.add_subparsers(dest="bench_command", metavar="SUITE", required=True)
     ee = sub.add_parser("elixir-eval", help="ElixirEval: 120 Elixir problems run against ExUnit in real Elixir")
     ee.add_argument("--reference", action="store_true", help="run the reference solutions (all must pass)")
@@ -303,4 +319,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cl.add_argument("--no-report", action="store_true", help="leave docs/reports/clarification.md alone")
     cl.add_argument("--output", help="also write the JSON result here")
     cl.set_defaults(func=_cmd_clarification)
+    e2e = sub.add_parser("end-to-end", help="the Generate implementation flow over ElixirEval: success, latency, memory")
+    e2e.add_argument("--limit", type=int, help="first N problems (default: all)")
+    e2e.add_argument("--samples", type=int, default=8, help="samples per round (default 8)")
+    e2e.add_argument("--model-path", help="a model directory (default: the registry's current version)")
+    e2e.set_defaults(func=_cmd_end_to_end)
+    comp = sub.add_parser("completion", help="completion latency through the real server, quality on held-out files")
+    comp.add_argument("rest", nargs=argparse.REMAINDER, help="options of python -m elixir_coder.benchmarks.completion")
+    comp.set_defaults(func=_cmd_completion)
 

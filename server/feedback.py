@@ -17,6 +17,9 @@ from typing import Protocol
 
 from elixir_coder.telemetry.events import Event, EventKind
 
+CONTEXT_PREFIX_CHARS = 2000
+CONTEXT_SUFFIX_CHARS = 800
+
 
 class EventSink(Protocol):
     """Where events go (the telemetry Recorder); `record` must not block."""
@@ -124,9 +127,12 @@ class FeedbackTracker:
         if earlier is not None and earlier.outcome is None:
             earlier.outcome = "ignored"
             self._emit(EventKind.COMPLETION_REJECTED, earlier, detail={"reason": "ignored"})
+        # The prompt's surroundings are what retraining learns from (training/retrain.py); they
+        # stay in the local store, scrubbed of secrets like every other text.
         self._emit(EventKind.COMPLETION_SHOWN, shown, text=shown.items[0] if shown.items else "",
                    prefix=shown.prefix, suffix=shown.suffix, latency_ms=shown.latency_ms,
-                   detail={"items": len(shown.items)})
+                   detail={"items": len(shown.items), "context_prefix": shown.prefix[-CONTEXT_PREFIX_CHARS:],
+                           "context_suffix": shown.suffix[:CONTEXT_SUFFIX_CHARS]})
 
     def accepted(self, request_id: str, index: int = 0, accepted_chars: int | None = None) -> Shown | None:
         """Record an acceptance (whole, or the first `accepted_chars` characters); None if unknown."""

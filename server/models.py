@@ -10,6 +10,7 @@ engine's close waits for its generation in progress.
 
 from __future__ import annotations
 
+import getpass
 import logging
 import threading
 import time
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from elixir_coder.model.ab import ABController
 from elixir_coder.model.engine import Completion, Engine, GenerationRequest
 from elixir_coder.model.manifest import ModelDirectoryError, validate_model_dir
 from elixir_coder.model.registry import BASE, Registry
@@ -67,6 +69,8 @@ class ModelService:
                  on_loaded: Callable[[str, float], None] | None = None) -> None:
         self.registry = registry or Registry()
         self.on_loaded = on_loaded
+        self.ab = ABController(self.registry)
+        self.user = getpass.getuser()
         self.choice: BackendChoice | None = None
         self._engines: dict[str, Backend] = {}
         self._lock = threading.RLock()
@@ -119,18 +123,38 @@ class ModelService:
 
     # --- loading ---------------------------------------------------------------------------
 
-    def loaded(self, adapter: str) -> Backend | None:
-        """The engine for an adapter if it is already loaded (never blocks)."""
-        with self._lock:
-            return self._engines.get(adapter)
+    def ab_version(self, path: str | None) -> str | None:
+        """The registry version an A/B experiment assigns to this user and file (None: the current one).
 
-    def load(self, adapter: str) -> Backend:
+        Only for models from the registry; the assignment is stable per user and file.
+        """
+        choice = self.choice
+        if choice is not None and (choice.model_path or choice.remote_url):
+            return None
+        try:
+            return self.ab.choose(self.user, path or "")
+        except Exception as exc:  # noqa: BLE001 - a broken experiment file must not stop completions
+            log.warning("A/B experiment ignored: %s", exc)
+            return None
+
+    @staticmethod
+    def _slot(adapter: str, version: str | None) -> str:
+        return adapter if version is None else f"{version}/{adapter}"
+
+    def loaded(self, adapter: str, version: str | None = None) -> Backend | None:
+        """The engine for an adapter (of a registry version; default the current) if loaded (never blocks)."""
+        with self._lock:
+            return self._engines.get(self._slot(adapter, version))
+
+    def load(self, adapter: str, version: str | None = None) -> Backend:
         """The engine for an adapter, loading it if needed (blocking: call on the generation thread).
 
+        `version` is a registry version to serve instead of the current one (an A/B arm).
         Raises ModelDirectoryError (or RemoteError) with a clear message when no model can serve.
         """
+        slot = self._slot(adapter, version)
         with self._lock:
-            engine = self._engines.get(adapter)
+            engine = self._engines.get(slot)
             choice = self.choice
         if engine is not None:
             return engine
@@ -140,7 +164,7 @@ class ModelService:
         self.loading = True
         started = time.perf_counter()
         try:
-            engine = self._open(choice, adapter)
+            engine = self._open(choice, adapter, version)
         except Exception as exc:
             self.error = str(exc)
             raise
@@ -150,20 +174,21 @@ class ModelService:
         with self._lock:
             if self.choice != choice:  # settings changed while loading: this engine is stale
                 _close_all([engine])
-                return self.load(adapter)
-            self._engines[adapter] = engine
+                return self.load(adapter, version)
+            self._engines[slot] = engine
             self.error = None
         log.info("model %s (%s) loaded in %.0f ms", engine.version, adapter, self.load_ms)
         if self.on_loaded is not None:
-            self.on_loaded(adapter, self.load_ms)
+            self.on_loaded(slot, self.load_ms)
         return engine
 
-    def _open(self, choice: BackendChoice, adapter: str) -> Backend:
+    def _open(self, choice: BackendChoice, adapter: str, version: str | None = None) -> Backend:
         if choice.remote_url:
             from elixir_coder.model.remote import RemoteEngine  # only for teams with a server
 
             return RemoteEngine(choice.remote_url, model=choice.remote_model, api_key=choice.remote_api_key)
-        return Engine(self.model_dir(choice, adapter), device=choice.device, compute_type=choice.compute_type)
+        model_dir = self.registry.resolve(version, adapter) if version else self.model_dir(choice, adapter)
+        return Engine(model_dir, device=choice.device, compute_type=choice.compute_type)
 
     def model_dir(self, choice: BackendChoice, adapter: str) -> Path:
         """The directory for an adapter: under `modelPath` when set, else from the registry."""

@@ -1,4 +1,4 @@
-"""`elixir-coder train ...` subcommands: corpus, tokenizer, pretrain, lora, build-default."""
+"""`elixir-coder train ...` subcommands (corpus, tokenizer, pretrain, lora, build-default), plus the retraining loop: `retrain`, `gate`, `trainer watch|ab`."""
 
 from __future__ import annotations
 
@@ -97,10 +97,17 @@ def cmd_build_default(args) -> int:
     return run_from_args(args)
 
 
+def cmd_optimize(args) -> int:
+    """Quantization, pruning and distillation variants of a model, measured; writes docs/reports/optimization.md."""
+    from elixir_coder.training.optimize_report import run_from_args
+
+    return run_from_args(args)
+
+
 def register(subparsers) -> None:
     """Add the `train` command and its subcommands to the CLI's subparsers."""
     train = subparsers.add_parser("train", help="build the corpus, tokenizer and models")
-    sub = train.add_subparsers(dest="train_command", metavar="{corpus,tokenizer,pretrain,lora,build-default}")
+    sub = train.add_subparsers(dest="train_command", metavar="{corpus,tokenizer,pretrain,lora,build-default,optimize}")
     sub.required = True
 
     p = sub.add_parser("corpus", help="collect, dedupe, decontaminate and split Elixir sources")
@@ -154,6 +161,159 @@ def register(subparsers) -> None:
     p = sub.add_parser("build-default", help="rebuild the shipped default model from scratch")
     add_arguments(p)
     p.set_defaults(func=cmd_build_default)
+
+    from elixir_coder.training.optimize_report import add_arguments as add_optimize_arguments
+
+    p = sub.add_parser("optimize", help="quantize, prune and distill a model; write the optimization report")
+    add_optimize_arguments(p)
+    p.set_defaults(func=cmd_optimize)
+
+    register_retraining(subparsers)
+
+
+# ---------------------------------------------------------------- retraining loop: retrain, gate, trainer
+
+
+def _loop_parts(args):  # noqa: ANN202 - (registry, feedback rows, replay texts), imported lazily
+    from elixir_coder.model.registry import Registry
+    from elixir_coder.telemetry.store import FeedbackStore
+
+    registry = Registry(Path(args.registry) if args.registry else None)
+    rows = list(FeedbackStore(Path(args.db) if args.db else None).events())
+    replay: list[str] = []
+    held_out: list[str] = []
+    if getattr(args, "corpus", None):
+        from elixir_coder.training.corpus import read_documents
+
+        replay = [r["text"] for r in read_documents(args.corpus, "train")]
+        held_out = [r["text"] for r in read_documents(args.corpus, "valid")]
+    return registry, rows, replay, held_out
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)  # progress of a long run must show up at once, also when piped to a log
+
+
+def _eval_count(args) -> int | None:
+    return None if args.elixir_eval < 0 else args.elixir_eval
+
+
+def _run_loop_once(args) -> dict:
+    from elixir_coder.training.gate import GateSettings
+    from elixir_coder.training.retrain import RetrainSettings
+    from elixir_coder.training.schedule import TriggerSettings, run_if_due
+
+    registry, rows, replay, held_out = _loop_parts(args)
+    return run_if_due(registry, rows, trigger=TriggerSettings(min_new_events=args.min_new_events),
+                      retrain_settings=RetrainSettings(steps=args.steps, threads=args.threads),
+                      gate_settings=GateSettings(elixir_eval_problems=_eval_count(args)),
+                      base_hf=args.base_hf, replay_texts=replay, eval_texts=held_out, deploy=not args.no_deploy,
+                      force=not args.if_due, echo=_say)
+
+
+def cmd_retrain(args) -> int:
+    """Retrain from feedback now (or only when due with --if-due), gate, and promote on `deploy`."""
+    try:
+        record = _run_loop_once(args)
+    except (OSError, RuntimeError, ValueError) as exc:
+        return _err("retrain", exc)
+    print(record["summary"])
+    return 0
+
+
+def cmd_trainer_watch(args) -> int:
+    """Check every --interval seconds whether retraining is due, and run it when it is."""
+    import threading
+
+    from elixir_coder.training.schedule import watch
+
+    args.if_due = True
+    stop = threading.Event()
+    try:
+        watch(lambda: _run_loop_once(args), args.interval, stop)
+    except KeyboardInterrupt:
+        stop.set()
+    return 0
+
+
+def cmd_gate(args) -> int:
+    """Judge a registered candidate against the current version; --deploy promotes on `deploy`."""
+    from elixir_coder.training.gate import GateError, GateSettings, run_gate
+    from elixir_coder.training.retrain import RetrainError
+
+    try:
+        registry, _rows, _replay, held_out = _loop_parts(args)
+        result = run_gate(registry, args.candidate, eval_path=args.eval, corpus_texts=held_out, deploy=args.deploy,
+                          settings=GateSettings(elixir_eval_problems=_eval_count(args)), echo=_say)
+    except (GateError, RetrainError, OSError, ValueError) as exc:
+        return _err("gate", exc)
+    print(f"{result.decision}: report {result.report_path}")
+    return 0 if result.decision == "deploy" else 3
+
+
+def cmd_ab(args) -> int:
+    """Start, check (advance / promote / roll back) or stop the online A/B experiment."""
+    from elixir_coder.model.ab import ABController, ABError, ABSettings, arm_stats
+
+    try:
+        registry, rows, _, _ = _loop_parts(args)
+        ab = ABController(registry, ABSettings(min_per_step=args.min_per_step))
+        if args.ab_action == "start":
+            if not args.candidate:
+                raise ABError("ab start needs the candidate version")
+            state = ab.start(args.candidate, steps=[float(x) for x in args.steps.split(",")])
+            print(f"A/B started: {state.treatment} gets {state.fraction:.0%} against {state.control}")
+        elif args.ab_action == "check":
+            state = ab.state()
+            if state is None:
+                raise ABError("no A/B experiment")
+            action, reason = ab.evaluate(arm_stats(rows, since=state.started_at))
+            print(f"{action}: {reason}")
+        else:
+            ab.stop()
+            print("A/B stopped: all traffic on the control version")
+    except (OSError, ValueError) as exc:  # ABError and the registry's errors are ValueErrors
+        return _err("ab", exc)
+    return 0
+
+
+def register_retraining(subparsers) -> None:
+    """Add `retrain`, `gate CANDIDATE` and `trainer watch|ab` to the CLI."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--registry", help="registry root (default: $ELIXIR_CODER_HOME/models)")
+    common.add_argument("--db", help="feedback database (default: the server's)")
+    common.add_argument("--corpus", type=Path, help="base corpus directory (train.jsonl) for replay and the "
+                        "next-line guardrail")
+    common.add_argument("--elixir-eval", type=int, default=0, metavar="N",
+                        help="ElixirEval problems in the gate (0: skip, -1: all)")
+    loop = argparse.ArgumentParser(add_help=False)
+    loop.add_argument("--min-new-events", type=int, default=500)
+    loop.add_argument("--steps", type=int, default=80, help="LoRA steps")
+    loop.add_argument("--threads", type=int)
+    loop.add_argument("--base-hf", type=Path, help="checkpoint to fine-tune (default: the current version's)")
+    loop.add_argument("--no-deploy", action="store_true", help="gate, but never promote")
+
+    p = subparsers.add_parser("retrain", parents=[common, loop], help="feedback -> LoRA candidate -> gate -> promote")
+    p.add_argument("--if-due", action="store_true", help="only when the trigger says so (decision logged)")
+    p.set_defaults(func=cmd_retrain)
+
+    p = subparsers.add_parser("gate", parents=[common], help="deployment decision for a candidate version")
+    p.add_argument("candidate")
+    p.add_argument("--eval", type=Path, help="held-out eval.jsonl (default: the candidate's)")
+    p.add_argument("--deploy", action="store_true", help="promote when the decision is deploy")
+    p.set_defaults(func=cmd_gate)
+
+    trainer = subparsers.add_parser("trainer", help="scheduled retraining and online A/B")
+    tsub = trainer.add_subparsers(dest="trainer_command", metavar="{watch,ab}", required=True)
+    p = tsub.add_parser("watch", parents=[common, loop], help="run `retrain --if-due` on a schedule")
+    p.add_argument("--interval", type=float, default=3600.0, help="seconds between checks")
+    p.set_defaults(func=cmd_trainer_watch)
+    p = tsub.add_parser("ab", parents=[common], help="online A/B: start, check, stop")
+    p.add_argument("ab_action", choices=["start", "check", "stop"])
+    p.add_argument("candidate", nargs="?", help="the treatment version (start)")
+    p.add_argument("--steps", default="0.05,0.2,0.5,1.0", help="rollout fractions")
+    p.add_argument("--min-per-step", type=int, default=200)
+    p.set_defaults(func=cmd_ab)
 
 
 def main(argv: list[str] | None = None) -> int:

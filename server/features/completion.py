@@ -125,24 +125,26 @@ class CompletionFeature:
 
     # --- loading -------------------------------------------------------------------------------
 
-    def start_loading(self, adapter: str) -> None:
-        """Load an adapter's model on the generation thread, reporting progress (no-op if under way)."""
-        if adapter in self._loading or self.service.loaded(adapter) is not None:
+    def start_loading(self, adapter: str, version: str | None = None) -> None:
+        """Load an adapter's model (of a registry version; default current) on the generation thread,
+        reporting progress (no-op if under way)."""
+        slot = f"{version}/{adapter}" if version else adapter
+        if slot in self._loading or self.service.loaded(adapter, version) is not None:
             return
-        self._loading.add(adapter)
+        self._loading.add(slot)
 
         def load() -> None:
             if self.on_progress:
                 self.on_progress("begin", f"Loading completion model ({adapter})")
             message = "ready"
             try:
-                engine = self.service.load(adapter)
-                message = f"model {engine.version} ({adapter}) ready"
+                engine = self.service.load(adapter, version)
+                message = f"model {version or engine.version} ({adapter}) ready"
             except Exception as exc:  # noqa: BLE001 - reported through status and the log
                 message = f"no completion model: {exc}"
                 log.warning(message)
             finally:
-                self._loading.discard(adapter)
+                self._loading.discard(slot)
                 if self.on_progress:
                     self.on_progress("end", message)
 
@@ -151,22 +153,28 @@ class CompletionFeature:
     # --- proposing -----------------------------------------------------------------------------
 
     async def propose(self, uri: str, text: str, offset: int, settings: Settings, adapter: str,
-                      header: Callable[[], str] = str) -> Proposals:
-        """Proposals at `offset` of `text`; empty (with a reason) while the model loads or when overtaken."""
+                      header: Callable[[], str] = str, path: str | None = None) -> Proposals:
+        """Proposals at `offset` of `text`; empty (with a reason) while the model loads or when overtaken.
+
+        When an A/B experiment runs, the version comes from its stable assignment for this
+        user and `path`, and proposals carry that version's registry name.
+        """
         started = time.perf_counter()
         request_id = new_request_id()
         ctx = cursor_context(text[:offset], text[offset:])
         self.service.last_adapter = adapter
-        backend = self.service.loaded(adapter)
+        arm = self.service.ab_version(path)
+        backend = self.service.loaded(adapter, arm)
         if backend is None:
-            self.start_loading(adapter)
+            self.start_loading(adapter, arm)
             return Proposals(request_id, [], ctx, None, adapter, 0.0, reason=self.service.error or "loading")
-        model_key = f"{backend.version}:{adapter}:{int(ctx.multiline)}"
+        version = arm or backend.version
+        model_key = f"{version}:{adapter}:{int(ctx.multiline)}"
         cached = self.cache.get(model_key, ctx.prefix, ctx.suffix)
         if cached is not None:
             self.stats.cache_hits += 1
             elapsed = (time.perf_counter() - started) * 1000
-            return Proposals(request_id, cached, ctx, backend.version, adapter, elapsed, cached=True)
+            return Proposals(request_id, cached, ctx, version, adapter, elapsed, cached=True)
         seq = self._next(uri)
         stop = threading.Event()
 
@@ -184,9 +192,9 @@ class CompletionFeature:
             self.queue -= 1
         elapsed = (time.perf_counter() - started) * 1000
         if cancelled():
-            return Proposals(request_id, [], ctx, backend.version, adapter, elapsed, reason="cancelled")
+            return Proposals(request_id, [], ctx, version, adapter, elapsed, reason="cancelled")
         self.cache.put(model_key, ctx.prefix, ctx.suffix, texts)
-        return Proposals(request_id, texts, ctx, backend.version, adapter, elapsed)
+        return Proposals(request_id, texts, ctx, version, adapter, elapsed)
 
     def remember(self, uri: str, path: Path | None, language_id: str | None, proposals: Proposals) -> None:
         """Record what was shown so acceptance and later edits join to it."""

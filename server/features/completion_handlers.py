@@ -45,7 +45,8 @@ async def _proposals(ls: ElixirCoderServer, uri: str, position: lsp.Position, fe
         offset = doc.offset_at_position(position)
         path = uri_to_path(uri)
         proposals = await ls.completions.propose(uri, text, offset, ls.settings, ls.adapter_for(path, text),
-                                                 header=partial(ls.prompt_context, path, text, offset))
+                                                 header=partial(ls.prompt_context, path, text, offset),
+                                                 path=str(path) if path else uri)
         ls.completions.remember(uri, path, doc.language_id, proposals)
         if proposals.model_version is not None:
             ls.metrics.cache_lookup("completion", proposals.cached)

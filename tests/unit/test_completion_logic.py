@@ -176,3 +176,32 @@ def test_model_service_loads_with_default_settings_without_configure(tmp_path: P
         assert service.status()["loadedAdapters"] == ["exunit"]
     finally:
         service.close()
+
+
+def test_model_service_routes_an_ab_experiment_stably_per_file(tmp_path: Path):
+    from elixir_coder.model.ab import ABController
+    from elixir_coder.model.registry import SHIPPED_DEFAULT, Registry
+    from elixir_coder.server.models import ModelService
+
+    registry = Registry(tmp_path / "registry", shipped=SHIPPED_DEFAULT)
+    for version in ("v1", "v2"):
+        registry.register(SHIPPED_DEFAULT / "base", version=version)
+    registry.promote("v1")
+    service = ModelService(registry)
+    try:
+        assert service.ab_version("lib/a.ex") is None  # no experiment: the current version serves
+        ABController(registry).start("v2", control="v1", steps=[0.5])
+        arms = {p: service.ab_version(p) for p in (f"lib/m{i}.ex" for i in range(40))}
+        assert set(arms.values()) == {"v1", "v2"}
+        assert all(service.ab_version(p) == v for p, v in arms.items())  # stable per user and file
+        engine = service.load("base", "v2")
+        assert service.loaded("base", "v2") is engine and service.loaded("base") is None
+    finally:
+        service.close()
+
+
+def test_shown_events_carry_the_prompt_context_for_retraining():
+    sink = ListSink()
+    FeedbackTracker(sink).shown(shown("r1"))
+    detail = sink.events[0].detail
+    assert detail["context_prefix"] == "def f(x) do\n    " and detail["context_suffix"] == "\nend\n"

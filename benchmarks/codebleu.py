@@ -33,14 +33,13 @@ score (tree-sitter recovers), only lower.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-import tree_sitter_elixir
-from tree_sitter import Language, Node, Parser
+from tree_sitter import Node
+
+from .syntax import node_text, parse, walk
 
 KEYWORD_WEIGHT = 5.0
 SMOOTHING = 0.1
@@ -66,34 +65,13 @@ ELIXIR_KEYWORDS = frozenset({
 _CONTAINER_LEAVES = ("quoted_content", "escape_sequence")
 
 
-@functools.cache
-def _language() -> Language:
-    return Language(tree_sitter_elixir.language())
-
-
-def _parse(code: str) -> Node:
-    return Parser(_language()).parse(code.encode("utf-8")).root_node
-
-
-def _text(node: Node) -> str:
-    return (node.text or b"").decode("utf-8", errors="replace")
-
-
-def _walk(node: Node) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(n.children))
-
-
 def tokenize(code: str) -> list[str]:
     """The leaf tokens of `code`'s tree-sitter tree, comments dropped."""
     out = []
-    for n in _walk(_parse(code)):
+    for n in walk(parse(code)):
         if n.type == "comment":
             continue
-        text = _text(n).strip()  # keyword leaves carry their trailing space (`do: `)
+        text = node_text(n).strip()  # keyword leaves carry their trailing space (`do: `)
         if n.child_count == 0 and text:
             out.append(text)
     return out
@@ -156,7 +134,7 @@ def _shapes(root: Node) -> Counter[str]:
             memo[key] = n.type if not kids else f"({n.type} {' '.join(shape(c) for c in kids)})"
         return memo[key]
 
-    for n in _walk(root):
+    for n in walk(root):
         if n.is_named and n.type not in ("source", "comment") and any(c.is_named for c in n.children):
             if all(c.type in _CONTAINER_LEAVES for c in n.named_children):
                 continue  # a string's content nodes are text, not structure
@@ -173,7 +151,7 @@ def _share_found(cand: Counter, ref: Counter) -> float:
 
 def syntax_match(candidate: str, reference: str) -> float:
     """Share of the reference's subtree shapes found in the candidate."""
-    return _share_found(_shapes(_parse(candidate)), _shapes(_parse(reference)))
+    return _share_found(_shapes(parse(candidate)), _shapes(parse(reference)))
 
 
 # --------------------------------------------------------------------------- data flow
@@ -182,7 +160,7 @@ def syntax_match(candidate: str, reference: str) -> float:
 def _variables_in(node: Node) -> list[Node]:
     """Identifier nodes that are variables (not call targets, keys, field names or `_` names)."""
     out = []
-    for n in _walk(node):
+    for n in walk(node):
         if n.type != "identifier":
             continue
         parent = n.parent
@@ -190,7 +168,7 @@ def _variables_in(node: Node) -> list[Node]:
             continue
         if parent is not None and parent.type == "dot" and parent.child_by_field_name("right") == n:
             continue
-        name = _text(n)
+        name = node_text(n)
         if name.startswith("_") or name in ELIXIR_KEYWORDS:
             continue
         out.append(n)
@@ -200,18 +178,18 @@ def _variables_in(node: Node) -> list[Node]:
 def _pattern_nodes(root: Node) -> list[tuple[Node, Node | None]]:
     """(pattern, value) pairs: `=` and `<-` (with a value), function heads and clause heads (no value)."""
     out: list[tuple[Node, Node | None]] = []
-    for n in _walk(root):
+    for n in walk(root):
         if n.type == "binary_operator":
             op = n.child_by_field_name("operator")
             left, right = n.child_by_field_name("left"), n.child_by_field_name("right")
-            if op is not None and _text(op) in ("=", "<-") and left is not None:
+            if op is not None and node_text(op) in ("=", "<-") and left is not None:
                 out.append((left, right))
         elif n.type == "stab_clause":
             left = n.child_by_field_name("left")
             if left is not None:
                 out.append((left, None))
         elif n.type == "call" and (t := n.child_by_field_name("target")) is not None \
-                and _text(t) in ("def", "defp", "defmacro", "defmacrop"):
+                and node_text(t) in ("def", "defp", "defmacro", "defmacrop"):
             args = next((c for c in n.children if c.type == "arguments"), None)
             if args is not None and args.named_children:
                 out.append((args.named_children[0], None))
@@ -225,10 +203,10 @@ def _pattern_variables(pattern: Node) -> list[Node]:
         p: Node | None = v.parent
         skip = False
         while p is not None and p != pattern.parent:
-            if p.type == "unary_operator" and _text(p).startswith("^"):
+            if p.type == "unary_operator" and node_text(p).startswith("^"):
                 skip = True
             if p.type == "binary_operator" and (op := p.child_by_field_name("operator")) is not None \
-                    and _text(op) == "when" and (guard := p.child_by_field_name("right")) is not None \
+                    and node_text(op) == "when" and (guard := p.child_by_field_name("right")) is not None \
                     and guard.start_byte <= v.start_byte:
                 skip = True  # a variable read in a guard
             p = p.parent
@@ -239,11 +217,11 @@ def _pattern_variables(pattern: Node) -> list[Node]:
 
 def data_flow_edges(code: str) -> Counter[tuple]:
     """The normalised def-use edges of `code` (see the module doc)."""
-    root = _parse(code)
+    root = parse(code)
     names: dict[str, str] = {}
 
     def norm(n: Node) -> str:
-        return names.setdefault(_text(n), f"v{len(names)}")
+        return names.setdefault(node_text(n), f"v{len(names)}")
 
     for v in sorted(_variables_in(root), key=lambda n: n.start_byte):
         norm(v)
@@ -255,11 +233,11 @@ def data_flow_edges(code: str) -> Counter[tuple]:
         reads = sorted({norm(u) for u in _variables_in(value)}) if value is not None else []
         for v in bound:
             bound_at.add(v.start_byte)
-            bound_names.add(_text(v))
+            bound_names.add(node_text(v))
             if value is not None:
                 edges[(norm(v), "from", tuple(reads))] += 1
     for v in _variables_in(root):
-        if v.start_byte not in bound_at and _text(v) in bound_names:
+        if v.start_byte not in bound_at and node_text(v) in bound_names:
             edges[(norm(v), "use", norm(v))] += 1
     return edges
 

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .syntax import error_nodes
+
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "reports" / "completion.md"
 DEFAULT_CORPUS = Path.home() / ".cache/elixir-coder/build-default/corpus"
@@ -112,22 +114,6 @@ def load_cases(corpus_dir: Path, n_single: int, n_multi: int, seed: int) -> list
 
 
 # --- quality -----------------------------------------------------------------------------------
-
-
-def error_nodes(text: str) -> int:
-    """ERROR and MISSING nodes in tree-sitter-elixir's parse of a text."""
-    import tree_sitter_elixir
-    from tree_sitter import Language, Parser
-
-    tree = Parser(Language(tree_sitter_elixir.language())).parse(text.encode())
-    count, stack = 0, [tree.root_node]
-    while stack:
-        node = stack.pop()
-        if node.is_error or node.is_missing:
-            count += 1
-        if node.has_error:
-            stack.extend(node.children)
-    return count
 
 
 def edit_similarity(a: str, b: str) -> float:

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from . import stats
 from .execution import ExecutionJob, ExecutionLimits, ExecutionResult, ResultCache, default_jobs, run_many
+from .schema import string_fields_errors
 
 SUITE_DIR = Path(__file__).resolve().parent / "data" / "elixir_eval" / "problems"
 LEVELS = ("function", "module", "otp", "phoenix_style")
@@ -85,19 +86,8 @@ class Problem:
 
 def validate_problem(doc: object, source: str = "<problem>") -> list[str]:
     """Every schema error of one problem document, as `"source: message"` lines (empty if valid)."""
-    if not isinstance(doc, dict):
-        return [f"{source}: expected a JSON object, got {type(doc).__name__}"]
-    errors = []
-    missing = [f for f in FIELDS if f not in doc]
-    extra = sorted(set(doc) - set(FIELDS))
-    if missing:
-        errors.append(f"{source}: missing field(s) {', '.join(missing)}")
-    if extra:
-        errors.append(f"{source}: unknown field(s) {', '.join(extra)}")
-    for f in FIELDS:
-        if f in doc and (not isinstance(doc[f], str) or not doc[f].strip()):
-            errors.append(f"{source}: field {f!r} must be a non-empty string")
-    if errors:
+    errors = string_fields_errors(doc, FIELDS, source)
+    if errors or not isinstance(doc, dict):
         return errors
     pid = doc["id"]
     if not _ID.match(pid):

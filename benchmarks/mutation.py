@@ -42,12 +42,14 @@ benchmark uses them.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import tree_sitter_elixir
-from tree_sitter import Language, Node, Parser
+from tree_sitter import Node
+
+from elixir_coder.server.analysis.source import new_parser
+
+from .syntax import node_text, walk
 
 OPERATORS = (
     "arithmetic", "comparison", "boolean", "literal", "call_removal", "negate_condition", "pattern_swap",
@@ -112,40 +114,13 @@ class _Edit:
     replacement2: str = ""
 
 
-@functools.cache
-def _language() -> Language:
-    return Language(tree_sitter_elixir.language())
-
-
-def new_parser() -> Parser:
-    """A fresh tree-sitter Elixir parser (parsers are not thread-safe: one per caller)."""
-    return Parser(_language())
-
-
-def parses(source: str) -> bool:
-    """True when tree-sitter parses `source` without an ERROR or MISSING node."""
-    return not Parser(_language()).parse(source.encode("utf-8")).root_node.has_error
-
-
-def _text(node: Node) -> str:
-    return (node.text or b"").decode("utf-8", errors="replace")
-
-
-def _walk(node: Node) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(n.children))
-
-
 def _call_name(node: Node) -> str | None:
     """The identifier a `call` node calls (`if`, `def`, `foo`), or None (remote calls, `x.()`)."""
     if node.type != "call":
         return None
     target = node.child_by_field_name("target")
     if target is not None and target.type == "identifier":
-        return _text(target)
+        return node_text(target)
     return None
 
 
@@ -162,7 +137,7 @@ def _def_head(def_node: Node) -> tuple[str, int, Node | None] | None:
     if head is None:
         return None
     if head.type == "identifier":
-        return _text(head), 0, guard
+        return node_text(head), 0, guard
     if head.type == "call":
         name = _call_name(head)
         if name is None:
@@ -174,12 +149,12 @@ def _def_head(def_node: Node) -> tuple[str, int, Node | None] | None:
 
 def _op(node: Node) -> str:
     op = node.child_by_field_name("operator")
-    return _text(op) if op is not None else ""
+    return node_text(op) if op is not None else ""
 
 
 def _function_clauses(root: Node) -> list[Node]:
     """Every `def`/`defp` call node in the tree (nested modules included)."""
-    return [n for n in _walk(root) if n.type == "call" and _call_name(n) in _DEF_KINDS]
+    return [n for n in walk(root) if n.type == "call" and _call_name(n) in _DEF_KINDS]
 
 
 def _integer_mutation(text: str) -> str | None:
@@ -196,14 +171,14 @@ def _integer_mutation(text: str) -> str | None:
 
 def _plain_string(node: Node) -> bool:
     """A one-line double-quoted string without interpolation."""
-    t = _text(node)
+    t = node_text(node)
     return (t.startswith('"') and not t.startswith('"""')
             and all(c.type in ('"', "quoted_content", "escape_sequence") for c in node.children))
 
 
 def _edits_in_clause(clause: Node) -> Iterator[_Edit]:
     """Every edit inside one function clause (its name excluded)."""
-    for node in _walk(clause):
+    for node in walk(clause):
         t = node.type
         if t == "binary_operator":
             op_node = node.child_by_field_name("operator")
@@ -217,7 +192,7 @@ def _edits_in_clause(clause: Node) -> Iterator[_Edit]:
                 right = node.child_by_field_name("right")
                 left = node.child_by_field_name("left")
                 if right is not None and left is not None and right.type == "call":
-                    yield _Edit("call_removal", node.start_byte, node.end_byte, _text(left),
+                    yield _Edit("call_removal", node.start_byte, node.end_byte, node_text(left),
                                 f"pipeline stage `{_short(right)}` removed")
             if op == "when" and node.parent is not None:
                 # a guard of a case/fn clause (child of the stab clause) or of a def head
@@ -228,32 +203,32 @@ def _edits_in_clause(clause: Node) -> Iterator[_Edit]:
                 is_def_guard = (parent.type == "arguments" and parent.parent is not None
                                 and _call_name(parent.parent) in _DEF_KINDS)
                 if guard is not None and (is_clause_guard or is_def_guard):
-                    yield _Edit("negate_condition", guard.start_byte, guard.end_byte, f"not({_text(guard)})",
+                    yield _Edit("negate_condition", guard.start_byte, guard.end_byte, f"not({node_text(guard)})",
                                 f"guard `{_short(guard)}` negated")
         elif t == "unary_operator" and _op(node) in ("not", "!"):
             operand = node.child_by_field_name("operand")
             if operand is not None:
-                yield _Edit("boolean", node.start_byte, node.end_byte, _text(operand),
+                yield _Edit("boolean", node.start_byte, node.end_byte, node_text(operand),
                             f"`{_op(node)}` removed")
         elif t == "integer":
-            new_int = _integer_mutation(_text(node))
+            new_int = _integer_mutation(node_text(node))
             if new_int is not None:
-                yield _Edit("literal", node.start_byte, node.end_byte, new_int, f"{_text(node)} -> {new_int}")
+                yield _Edit("literal", node.start_byte, node.end_byte, new_int, f"{node_text(node)} -> {new_int}")
         elif t == "float":
             try:
-                value = float(_text(node).replace("_", ""))
+                value = float(node_text(node).replace("_", ""))
             except ValueError:
                 continue
-            yield _Edit("literal", node.start_byte, node.end_byte, repr(value + 1.0), f"{_text(node)} -> {value + 1.0}")
+            yield _Edit("literal", node.start_byte, node.end_byte, repr(value + 1.0), f"{node_text(node)} -> {value + 1.0}")
         elif t == "boolean":
-            new = "false" if _text(node) == "true" else "true"
-            yield _Edit("literal", node.start_byte, node.end_byte, new, f"{_text(node)} -> {new}")
+            new = "false" if node_text(node) == "true" else "true"
+            yield _Edit("literal", node.start_byte, node.end_byte, new, f"{node_text(node)} -> {new}")
         elif t == "atom" and node.parent is not None and node.parent.type != "dot":
-            a = _text(node)
+            a = node_text(node)
             if a.startswith(":") and a[1:].replace("_", "").isalnum():
                 yield _Edit("literal", node.start_byte, node.end_byte, a + "_mutant", f"{a} -> {a}_mutant")
         elif t == "string" and _plain_string(node):
-            new = '""' if _text(node) != '""' else '"mutant"'
+            new = '""' if node_text(node) != '""' else '"mutant"'
             yield _Edit("literal", node.start_byte, node.end_byte, new, f"{_short(node)} -> {new}")
         elif t == "call":
             yield from _call_edits(node)
@@ -272,7 +247,7 @@ def _call_edits(node: Node) -> Iterator[_Edit]:
         args = next((c for c in node.children if c.type == "arguments"), None)
         if args is not None and args.named_children:
             cond = args.named_children[0]
-            yield _Edit("negate_condition", cond.start_byte, cond.end_byte, f"!({_text(cond)})",
+            yield _Edit("negate_condition", cond.start_byte, cond.end_byte, f"!({node_text(cond)})",
                         f"`{name}` condition `{_short(cond)}` negated")
     if name == "cond":
         block = next((c for c in node.children if c.type == "do_block"), None)
@@ -281,9 +256,9 @@ def _call_edits(node: Node) -> Iterator[_Edit]:
             if left is None or len(left.named_children) != 1:
                 continue
             cond = left.named_children[0]
-            if _text(cond) == "true":
+            if node_text(cond) == "true":
                 continue
-            yield _Edit("negate_condition", cond.start_byte, cond.end_byte, f"!({_text(cond)})",
+            yield _Edit("negate_condition", cond.start_byte, cond.end_byte, f"!({node_text(cond)})",
                         f"`cond` clause `{_short(cond)}` negated")
     parent = node.parent
     target = node.child_by_field_name("target")
@@ -293,7 +268,7 @@ def _call_edits(node: Node) -> Iterator[_Edit]:
     if target is not None and target.type == "dot" and args is not None and args.named_children and not in_pipe:
         # a remote call replaced by its first argument (`Map.merge(a, b)` -> `a`)
         first = args.named_children[0]
-        yield _Edit("call_removal", node.start_byte, node.end_byte, _text(first),
+        yield _Edit("call_removal", node.start_byte, node.end_byte, node_text(first),
                     f"call `{_short(node)}` replaced by its first argument")
     if (name not in _NOT_REMOVABLE and parent is not None and parent.type in _STATEMENT_PARENTS
             and node.next_named_sibling is not None and node.next_named_sibling.type != "end"):
@@ -308,10 +283,10 @@ def _literal_value(node: Node) -> str | None:
     """A comparable text for a literal pattern (`-1` included, `:true` same as `true`), else None."""
     if node.type == "unary_operator" and _op(node) in ("-", "+"):
         operand = node.child_by_field_name("operand")
-        return _text(node).replace(" ", "") if operand is not None and operand.type in ("integer", "float") else None
+        return node_text(node).replace(" ", "") if operand is not None and operand.type in ("integer", "float") else None
     if node.type not in _LITERALS or (node.type == "string" and not _plain_string(node)):
         return None
-    text = _text(node)
+    text = node_text(node)
     return text[1:] if node.type == "atom" and text in (":true", ":false", ":nil") else text
 
 
@@ -377,7 +352,7 @@ def _stab_swaps(block: Node) -> Iterator[_Edit]:
     clauses = [c for c in block.named_children if c.type == "stab_clause"]
     is_cond = block.parent is not None and _call_name(block.parent) == "cond"
     for a, b in zip(clauses, clauses[1:], strict=False):
-        ta, tb = _text(a), _text(b)
+        ta, tb = node_text(a), node_text(b)
         if ta != tb and (is_cond or not _swap_is_equivalent(a, b)):
             yield _Edit("pattern_swap", a.start_byte, a.end_byte, tb, f"clauses at lines {a.start_point[0] + 1} "
                         f"and {b.start_point[0] + 1} swapped", b.start_byte, b.end_byte, ta)
@@ -385,7 +360,7 @@ def _stab_swaps(block: Node) -> Iterator[_Edit]:
 
 def _clause_swaps(root: Node) -> Iterator[_Edit]:
     """Adjacent clauses of the same function (same kind, name, arity) swapped."""
-    for parent in _walk(root):
+    for parent in walk(root):
         if parent.type != "do_block":
             continue
         calls = [c for c in parent.named_children if c.type == "call" and _call_name(c) in _DEF_KINDS]
@@ -395,7 +370,7 @@ def _clause_swaps(root: Node) -> Iterator[_Edit]:
             ha, hb = _def_head(a), _def_head(b)
             if ha is None or hb is None or _call_name(a) != _call_name(b) or ha[:2] != hb[:2]:
                 continue
-            ta, tb = _text(a), _text(b)
+            ta, tb = node_text(a), node_text(b)
             if ta != tb and not _swap_is_equivalent(a, b):
                 yield _Edit("pattern_swap", a.start_byte, a.end_byte, tb,
                             f"clauses of {ha[0]}/{ha[1]} at lines {a.start_point[0] + 1} and "
@@ -403,7 +378,7 @@ def _clause_swaps(root: Node) -> Iterator[_Edit]:
 
 
 def _short(node: Node, limit: int = 40) -> str:
-    t = " ".join(_text(node).split())
+    t = " ".join(node_text(node).split())
     return t if len(t) <= limit else t[: limit - 3] + "..."
 
 
@@ -429,7 +404,7 @@ def generate_mutants(source: str, operators: tuple[str, ...] | None = None) -> l
     if unknown:
         raise MutationError(f"unknown mutation operator(s) {', '.join(unknown)}; known: {', '.join(OPERATORS)}")
     data = source.encode("utf-8")
-    parser = Parser(_language())
+    parser = new_parser()
     tree = parser.parse(data)
     if tree.root_node.has_error:
         raise MutationError("the source does not parse; mutants need a syntactically valid original")

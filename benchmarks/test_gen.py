@@ -43,9 +43,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from elixir_coder.server import sandbox
+from elixir_coder.server.analysis.source import new_parser
 
 from .execution import ExecutionLimits, ExecutionResult, default_jobs, run_solution
-from .mutation import OPERATORS, Mutant, generate_mutants, new_parser, parses
+from .mutation import OPERATORS, Mutant, generate_mutants
+from .schema import string_fields_errors
+from .syntax import parses
 
 SUITE_DIR = Path(__file__).resolve().parent / "data" / "test_gen"
 REPORT_DIR = Path(__file__).resolve().parent.parent / "docs" / "reports"
@@ -109,19 +112,8 @@ class Item:
 
 def validate_item(doc: object, source: str = "<item>") -> list[str]:
     """Every schema error of one item document as `"source: message"` lines (empty if valid)."""
-    if not isinstance(doc, dict):
-        return [f"{source}: expected a JSON object, got {type(doc).__name__}"]
-    errors = []
-    missing = [f for f in FIELDS if f not in doc]
-    extra = sorted(set(doc) - set(FIELDS))
-    if missing:
-        errors.append(f"{source}: missing field(s) {', '.join(missing)}")
-    if extra:
-        errors.append(f"{source}: unknown field(s) {', '.join(extra)}")
-    for f in FIELDS:
-        if f in doc and (not isinstance(doc[f], str) or not doc[f].strip()):
-            errors.append(f"{source}: field {f!r} must be a non-empty string")
-    if errors:
+    errors = string_fields_errors(doc, FIELDS, source)
+    if errors or not isinstance(doc, dict):
         return errors
     if not _ID.match(doc["id"]):
         errors.append(f"{source}: id {doc['id']!r} must look like TG001")

@@ -11,8 +11,8 @@ from elixir_coder.benchmarks.mutation import (
     MutationError,
     count_by_operator,
     generate_mutants,
-    parses,
 )
+from elixir_coder.benchmarks.syntax import parses
 
 SAMPLE = """defmodule Sample do
   @limit 10

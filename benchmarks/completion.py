@@ -278,7 +278,7 @@ def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
     lines += ["## CTranslate2 against torch `generate` (same prompts, greedy, in process, one thread)", ""]
     if tc:
         lines += [
-            f"{tc['cases']} prompts, exactly {tc['max_tokens']} new tokens each.", "",
+            f"{tc['cases']} prompts, exactly {tc['max_tokens']} new tokens each ({tc.get('models', '')}).", "",
             "| engine | p50 | p95 |", "|---|---|---|",
             f"| CTranslate2 int8 | {tc['ctranslate2_int8_p50_ms']} ms | {tc['ctranslate2_int8_p95_ms']} ms |",
             f"| torch float32 `generate` | {tc['torch_fp32_p50_ms']} ms | {tc['torch_fp32_p95_ms']} ms |",
@@ -304,7 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--corpus-dir", type=Path, default=DEFAULT_CORPUS, help="holds valid.jsonl")
     p.add_argument("--model-path", help="model directory set (default: the registry's current, else shipped)")
-    p.add_argument("--hf-dir", type=Path, help="the Hugging Face checkpoint the model was exported from")
+    p.add_argument("--hf-dir", type=Path, help="a Hugging Face checkpoint, for CTranslate2 against torch")
+    p.add_argument("--hf-ct2-dir", type=Path, help="the CTranslate2 (int8) export of --hf-dir "
+                   "(default: the served model, when --hf-dir is what it was exported from)")
     p.add_argument("--single", type=int, default=120)
     p.add_argument("--multi", type=int, default=60)
     p.add_argument("--seed", type=int, default=7)
@@ -328,8 +330,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.hf_dir:
         from elixir_coder.model.registry import Registry
 
-        model_dir = Path(args.model_path) / "base" if args.model_path else Registry().resolve()
+        model_dir = args.hf_ct2_dir or (Path(args.model_path) / "base" if args.model_path else Registry().resolve())
         results["torch"] = torch_comparison(model_dir, args.hf_dir, cases[:40])
+        results["torch"]["models"] = f"torch: {args.hf_dir}; CTranslate2: {model_dir}"
         print("torch", json.dumps(results["torch"]), flush=True)
     first = next(iter(results["server"].values()), {})
     meta = {

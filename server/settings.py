@@ -33,6 +33,8 @@ class Settings:
         docs_base_url: where the check pages live; None links to the installed `docs/checks/`.
         completions_enabled: serve inline and classic completions.
         completion_max_tokens: new tokens at most for a multi-line completion.
+        completion_prompt_tokens: prompt tokens at most; the prompt's length dominates latency on
+            a CPU (the nearest lines are kept, so a short prompt still sees the cursor's context).
         constrained_decoding: keep completions lexically valid (see model/constraints.py).
         adapter: `auto` (routed by file and project) or an adapter name.
         model_path: a model directory instead of the registry's current version.
@@ -59,6 +61,7 @@ class Settings:
     docs_base_url: str | None = None
     completions_enabled: bool = True
     completion_max_tokens: int = 64
+    completion_prompt_tokens: int = 256
     constrained_decoding: bool = True
     adapter: str = "auto"
     model_path: str | None = None
@@ -84,6 +87,7 @@ _ALIASES = {  # camelCase names as VS Code and Neovim users write them
     "docsBaseUrl": "docs_base_url",
     "completionsEnabled": "completions_enabled",
     "completionMaxTokens": "completion_max_tokens",
+    "completionPromptTokens": "completion_prompt_tokens",
     "constrainedDecoding": "constrained_decoding",
     "modelPath": "model_path",
     "computeType": "compute_type",
@@ -102,8 +106,10 @@ DEVICES = ("cpu", "cuda", "auto")
 _OPTIONAL_STRINGS = ("docs_base_url", "model_path", "compute_type", "remote_url", "remote_model",
                      "remote_api_key", "telemetry_path")
 
-_MINIMUM = {"max_file_bytes": 1, "debounce_ms": 0, "completion_max_tokens": 1, "clarify_clusters": 2}
-_MAXIMUM = {"debounce_ms": 60_000, "completion_max_tokens": 1024, "edit_check_delay_seconds": 3600}
+_MINIMUM = {"max_file_bytes": 1, "debounce_ms": 0, "completion_max_tokens": 1, "completion_prompt_tokens": 32,
+            "clarify_clusters": 2}
+_MAXIMUM = {"debounce_ms": 60_000, "completion_max_tokens": 1024, "completion_prompt_tokens": 8192,
+            "edit_check_delay_seconds": 3600}
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:

@@ -63,6 +63,7 @@ def generation_request(ctx: CursorContext, settings: Settings, header: str,
                                                                            settings.completion_max_tokens),
         stop_at_newline=not ctx.multiline,
         stop=("\n\n\n",),
+        prompt_budget=settings.completion_prompt_tokens,
         context=header,
         cancelled=cancelled,
         **extra,  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ export const SERVER_SETTING_DEFAULTS: Readonly<Record<string, unknown>> = Object
   docsBaseUrl: null,
   completionsEnabled: true,
   completionMaxTokens: 64,
+  completionPromptTokens: 256,
   constrainedDecoding: true,
   adapter: "auto",
   modelPath: null,
@@ -32,6 +33,8 @@ export const SERVER_SETTING_DEFAULTS: Readonly<Record<string, unknown>> = Object
   telemetry: true,
   telemetryPath: null,
   editCheckDelaySeconds: 30,
+  clarifyEntropy: 0.5,
+  clarifyClusters: 3,
 });
 
 /** Client-only settings: how to start the server. They are never sent to it. */

@@ -73,6 +73,7 @@ class ModelService:
         self.user = getpass.getuser()
         self.choice: BackendChoice | None = None
         self._engines: dict[str, Backend] = {}
+        self._adapters: list[str] | None = None
         self._lock = threading.RLock()
         self.loading = False
         self.error: str | None = None
@@ -95,6 +96,7 @@ class ModelService:
     def _replace_engines(self) -> None:
         old = list(self._engines.values())
         self._engines = {}
+        self._adapters = None
         self.error = None
         # Closing waits for a generation in progress: do it off the caller's thread.
         if old:
@@ -204,7 +206,14 @@ class ModelService:
         return self.registry.resolve(adapter=adapter)
 
     def adapters(self) -> list[str]:
-        """Adapters the current source offers (for status and routing)."""
+        """Adapters the current source offers (for status and routing); cached until the next reload."""
+        cached = self._adapters
+        if cached is None:
+            cached = self._adapters = self._find_adapters()
+        return list(cached)
+
+    def _find_adapters(self) -> list[str]:
+        # Validating every adapter directory reads its manifest and files: ~12 ms, too slow per request.
         choice = self.choice or BackendChoice.from_settings(Settings())
         if choice.remote_url:
             return [BASE]

@@ -103,6 +103,40 @@ def line_end(text: str) -> int:
         pos = nl + 1
 
 
+def heal_trailing_spaces(req: GenerationRequest) -> tuple[GenerationRequest, str]:
+    """The request without spaces ending a started line of its prefix, and those spaces ("" if none)."""
+    line = req.prefix.rsplit("\n", 1)[-1]
+    stripped = line.rstrip(" \t")
+    if not stripped or stripped == line:
+        return req, ""
+    removed = line[len(stripped):]
+    return replace(req, prefix=req.prefix[: len(req.prefix) - len(removed)]), removed
+
+
+def unheal(completion: Completion, removed: str) -> Completion:
+    """A completion of a healed prompt, as a continuation of the text the user typed."""
+    text = completion.text
+    text = text[len(removed):] if text.startswith(removed) else text.lstrip(" \t")
+    return replace(completion, text=text)
+
+
+def _unheal_stream(pieces: Iterator[str], removed: str) -> Iterator[str]:
+    """`unheal` for a stream: hold the first pieces back until the healed spaces can be taken off."""
+    pending, released = "", False
+    for piece in pieces:
+        if released:
+            yield piece
+            continue
+        pending += piece
+        if len(pending) >= len(removed) or not removed.startswith(pending):
+            released = True
+            first = pending[len(removed):] if pending.startswith(removed) else pending.lstrip(" \t")
+            if first:
+                yield first
+    if not released and pending.strip(" \t"):
+        yield pending.lstrip(" \t")
+
+
 class Engine:
     """A loaded model.
 
@@ -184,7 +218,16 @@ class Engine:
         return {"sampling_topk": 1}
 
     def generate(self, req: GenerationRequest) -> list[Completion]:
-        """Generate `num_hypotheses` completions (greedy/beam when temperature is 0, else sampled)."""
+        """Generate `num_hypotheses` completions (greedy/beam when temperature is 0, else sampled).
+
+        Spaces typed at the end of a started line are healed: BPE tokens carry their leading
+        space (` foo`), so a prompt ending in a lone space token looks like the end of a
+        document and the model stops at once. The spaces are taken off the prompt and off the
+        front of each completion instead.
+        """
+        healed, removed = heal_trailing_spaces(req)
+        if removed:
+            return [unheal(c, removed) for c in self.generate(healed)]
         if req.constrained:
             from .constrained import generate_constrained  # imported here: constrained imports this module
 
@@ -269,6 +312,10 @@ class Engine:
         Stops at the request's stops and checks `cancelled` between tokens; closing the
         iterator early stops decoding.
         """
+        healed, removed = heal_trailing_spaces(req)
+        if removed:
+            yield from _unheal_stream(self.stream(healed), removed)
+            return
         prompt = self.prompt_tokens(req)
         ids: list[int] = []
         emitted = ""

@@ -126,3 +126,27 @@ def test_corrupt_model_dirs_are_refused_clearly(tiny_model: Path, tmp_path: Path
         Engine(bad)
     with pytest.raises(ModelDirectoryError, match="no such model directory"):
         Engine(tmp_path / "absent")
+
+
+def test_spaces_ending_a_started_line_are_healed():
+    from elixir_coder.model.engine import Completion, GenerationRequest, heal_trailing_spaces, unheal
+
+    healed, removed = heal_trailing_spaces(GenerationRequest(prefix="defmodule A do\n  x = "))
+    assert healed.prefix == "defmodule A do\n  x =" and removed == " "
+    assert heal_trailing_spaces(GenerationRequest(prefix="do\n    "))[1] == ""  # indentation only: no healing
+    assert heal_trailing_spaces(GenerationRequest(prefix="x ="))[1] == ""
+    assert unheal(Completion(" 1 + 2"), " ").text == "1 + 2"
+    assert unheal(Completion("\n  y"), " ").text == "\n  y"
+
+
+def test_shipped_model_completes_after_a_typed_space():
+    from elixir_coder.model.engine import Engine, GenerationRequest
+    from elixir_coder.model.registry import SHIPPED_DEFAULT
+
+    engine = Engine(SHIPPED_DEFAULT / "base")
+    try:
+        (completion,) = engine.generate(GenerationRequest(
+            prefix="defmodule Shop.Worker do\n  use GenServer\n\n  @impl ", max_tokens=8, stop_at_newline=True))
+        assert completion.text.strip() and not completion.text.startswith(" ")
+    finally:
+        engine.close()

@@ -24,16 +24,13 @@ from elixir_coder.server.clarify import assess, clarification_comment
 from elixir_coder.server.generate import Model, Site, find_site, generate_checked
 
 from .execution import ExecutionLimits, run_solution
+from .schema import SuiteError
 from .stats import mcnemar_from_outcomes
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "clarification"
 REPORT = Path(__file__).resolve().parent.parent / "docs" / "reports" / "clarification.md"
 _FIELDS = {"id", "needs_clarification", "category", "entry_point", "prompt", "ideal_question", "ideal_answers",
            "intended_answer", "reference", "tests"}
-
-
-class SuiteError(ValueError):
-    """The suite's files are missing or malformed."""
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .schema import SuiteError
+
 DATA = Path(__file__).resolve().parent / "data"
 REPORTS = Path(__file__).resolve().parent.parent / "docs" / "reports"
 SUITES = ("credo", "sobelow")
@@ -68,10 +70,6 @@ SOBELOW_CWE: dict[str, tuple[str, str]] = {
     "XSS.Raw": ("CWE-79", "Cross-site scripting"),
     "XSS.SendResp": ("CWE-79", "Cross-site scripting"),
 }
-
-
-class SuiteError(ValueError):
-    """A sample file that is missing, unreadable or does not follow the schema."""
 
 
 # --- samples ----------------------------------------------------------------------------------------

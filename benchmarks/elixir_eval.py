@@ -30,7 +30,7 @@ from pathlib import Path
 
 from . import stats
 from .execution import ExecutionJob, ExecutionLimits, ExecutionResult, ResultCache, default_jobs, run_many
-from .schema import string_fields_errors
+from .schema import SuiteError, string_fields_errors
 
 SUITE_DIR = Path(__file__).resolve().parent / "data" / "elixir_eval" / "problems"
 LEVELS = ("function", "module", "otp", "phoenix_style")
@@ -52,14 +52,6 @@ _ENTRY = re.compile(r"^(?P<module>[A-Z][A-Za-z0-9_]*(?:\.[A-Z][A-Za-z0-9_]*)*)\.
 _STOP = re.compile(r"^(?:```|defmodule \S+Test\b|ExUnit\.|IO\.puts|Mix\.)", re.MULTILINE)
 
 GenerateFn = Callable[..., Sequence[str]]
-
-
-class SuiteError(ValueError):
-    """The suite on disk is malformed; `errors` lists every problem found, one line each."""
-
-    def __init__(self, errors: Sequence[str]) -> None:
-        self.errors = list(errors)
-        super().__init__(f"{len(self.errors)} problem(s) in the ElixirEval suite:\n  " + "\n  ".join(self.errors))
 
 
 @dataclass(frozen=True)
@@ -128,7 +120,7 @@ def load_suite(path: Path | None = None) -> list[Problem]:
     root = Path(path) if path is not None else SUITE_DIR
     files = sorted(root.glob("*.json"))
     if not files:
-        raise SuiteError([f"{root}: no problem files (*.json)"])
+        raise SuiteError([f"{root}: no problem files (*.json)"], "the ElixirEval suite")
     errors: list[str] = []
     problems: list[Problem] = []
     seen: dict[str, str] = {}
@@ -148,7 +140,7 @@ def load_suite(path: Path | None = None) -> list[Problem]:
             seen[doc["id"]] = f.name
             problems.append(Problem(**{k: doc[k] for k in FIELDS}))
     if errors:
-        raise SuiteError(errors)
+        raise SuiteError(errors, "the ElixirEval suite")
     return sorted(problems, key=lambda p: p.id)
 
 

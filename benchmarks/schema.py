@@ -5,6 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
+class SuiteError(ValueError):
+    """A suite on disk is malformed: `errors` lists every problem found, one line each.
+
+    Args:
+        errors: one message, or every problem found.
+        suite: the suite's name, for the summary line.
+    """
+
+    def __init__(self, errors: str | Sequence[str], suite: str = "the suite") -> None:
+        self.errors = [errors] if isinstance(errors, str) else list(errors)
+        if isinstance(errors, str):
+            super().__init__(errors)
+        else:
+            super().__init__(f"{len(self.errors)} problem(s) in {suite}:\n  " + "\n  ".join(self.errors))
+
+
 def string_fields_errors(doc: object, fields: Sequence[str], source: str) -> list[str]:
     """Errors (`"source: message"`) when `doc` is not an object holding exactly `fields`, each a non-empty string."""
     if not isinstance(doc, dict):

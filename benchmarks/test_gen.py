@@ -47,7 +47,7 @@ from elixir_coder.server.analysis.source import new_parser
 
 from .execution import ExecutionLimits, ExecutionResult, default_jobs, run_solution
 from .mutation import OPERATORS, Mutant, generate_mutants
-from .schema import string_fields_errors
+from .schema import SuiteError, string_fields_errors
 from .syntax import parses
 
 SUITE_DIR = Path(__file__).resolve().parent / "data" / "test_gen"
@@ -69,14 +69,6 @@ _BATCH_PER_MUTANT_S = 3.0
 _MAX_HEAP_WORDS = 16_000_000
 
 GenerateFn = Callable[[str], str]
-
-
-class SuiteError(ValueError):
-    """The suite on disk is malformed; `errors` lists every problem, one line each."""
-
-    def __init__(self, errors: Sequence[str]) -> None:
-        self.errors = list(errors)
-        super().__init__(f"{len(self.errors)} problem(s) in the test-generation suite:\n  " + "\n  ".join(self.errors))
 
 
 @dataclass(frozen=True)
@@ -148,7 +140,7 @@ def load_suite(path: Path | None = None) -> list[Item]:
     root = Path(path) if path is not None else SUITE_DIR
     files = sorted(root.glob("*.json"))
     if not files:
-        raise SuiteError([f"{root}: no item files (*.json)"])
+        raise SuiteError([f"{root}: no item files (*.json)"], "the test-generation suite")
     errors: list[str] = []
     items: list[Item] = []
     seen: set[str] = set()
@@ -168,7 +160,7 @@ def load_suite(path: Path | None = None) -> list[Item]:
             seen.add(doc["id"])
             items.append(Item(**{k: doc[k] for k in FIELDS}))
     if errors:
-        raise SuiteError(errors)
+        raise SuiteError(errors, "the test-generation suite")
     return sorted(items, key=lambda i: i.id)
 
 

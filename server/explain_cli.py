@@ -26,8 +26,8 @@ def _capable_engine(args: argparse.Namespace) -> tuple[Any, str] | None:
     if args.remote_url:
         from elixir_coder.model.remote import RemoteEngine
 
-        engine = RemoteEngine(args.remote_url, model=args.remote_model)
-        return engine, engine.version
+        remote = RemoteEngine(args.remote_url, model=args.remote_model)
+        return remote, remote.version
     if args.model_path:
         from elixir_coder.model.engine import Engine
         from elixir_coder.model.manifest import ModelDirectoryError, validate_model_dir

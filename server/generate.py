@@ -29,12 +29,12 @@ from elixir_coder.model.engine import Completion, GenerationRequest
 
 from .analysis.runner import AnalysisOptions, analyze_sources
 from .analysis.source import SourceFile
+from .features.diagnostics import check_page_path
 from .sandbox import SandboxUnavailable, elixir_available, parse_with_elixir
 
 DEFAULT_SAMPLES = 8
 DEFAULT_MAX_REPAIRS = 3
 DEFAULT_MAX_TOKENS = 160
-DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "checks"
 
 _DEF = re.compile(r"^(?P<indent>\s*)(?P<kind>defp?)\s+(?P<name>[a-z_][a-zA-Z0-9_]*[?!]?)\s*(?P<rest>.*)$")
 _MODULE = re.compile(r"^(?P<indent>\s*)defmodule\s+(?P<name>[A-Z][\w.]*)\s+do\b")
@@ -392,8 +392,8 @@ def what_line(check: str) -> str:
     """The first line under "What it finds" on a check's page (`Readability.LargeNumbers`, `XSS.Raw`)."""
     short = check.removeprefix("Credo.Check.")
     for sub in ("credo", "sobelow"):
-        page = DOCS_DIR / sub / f"{short}.md"
-        if page.is_file():
+        page = check_page_path(sub, short)  # the installed pages, wherever the package lives
+        if page is not None:
             lines = page.read_text(encoding="utf-8").splitlines()
             for i, ln in enumerate(lines):
                 if ln.startswith("## What"):

@@ -103,6 +103,19 @@ def line_end(text: str) -> int:
         pos = nl + 1
 
 
+def cut_at_stops(text: str, req: GenerationRequest) -> tuple[str, bool]:
+    """Text up to the request's first stop (end of line, stop string); True when a stop was found.
+
+    One rule for every backend: the local engine, the remote client and the inference server.
+    """
+    cut = line_end(text) if req.stop_at_newline else len(text)
+    for s in req.stop:
+        pos = text.find(s)
+        if 0 <= pos < cut:
+            cut = pos
+    return text[:cut], cut < len(text)
+
+
 def heal_trailing_spaces(req: GenerationRequest) -> tuple[GenerationRequest, str]:
     """The request without spaces ending a started line of its prefix, and those spaces ("" if none)."""
     line = req.prefix.rsplit("\n", 1)[-1]
@@ -202,15 +215,7 @@ class Engine:
                             header=req.context).tokens
 
     def _cut(self, text: str, req: GenerationRequest) -> tuple[str, bool]:
-        """Text up to the first stop (end of line, stop string); True when a stop was found."""
-        cut = len(text)
-        if req.stop_at_newline:
-            cut = line_end(text)
-        for s in req.stop:
-            pos = text.find(s)
-            if 0 <= pos < cut:
-                cut = pos
-        return text[:cut], cut < len(text)
+        return cut_at_stops(text, req)
 
     def _sampling_options(self, req: GenerationRequest) -> dict:
         if req.temperature > 0:

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from .engine import DEFAULT_CONTEXT, Completion, GenerationRequest, line_end
+from .engine import DEFAULT_CONTEXT, Completion, GenerationRequest, cut_at_stops
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 MAX_RETRY_AFTER_S = 30.0
@@ -152,7 +152,7 @@ class RemoteEngine:
         for choice in sorted(choices, key=lambda c: c.get("index", 0) if isinstance(c, dict) else 0):
             if not isinstance(choice, dict) or not isinstance(choice.get("text"), str):
                 raise RemoteError(f"{self.base_url}/completions: malformed choice {str(choice)[:80]}")
-            text, cut = self._cut(choice["text"], req)
+            text, cut = cut_at_stops(choice["text"], req)
             reason = "stop" if cut or choice.get("finish_reason") == "stop" else "length"
             tokens: list[str] = []
             log_prob = None
@@ -198,7 +198,7 @@ class RemoteEngine:
                 if not choices or not isinstance(choices[0], dict):
                     continue
                 text += str(choices[0].get("text") or "")
-                cut_text, stopped = self._cut(text, req)
+                cut_text, stopped = cut_at_stops(text, req)
                 if len(cut_text) > len(emitted):
                     yield cut_text[len(emitted) :]
                     emitted = cut_text
@@ -232,15 +232,6 @@ class RemoteEngine:
         if self.want_logprobs and not stream:
             body["logprobs"] = 1
         return body
-
-    @staticmethod
-    def _cut(text: str, req: GenerationRequest) -> tuple[str, bool]:
-        cut = line_end(text) if req.stop_at_newline else len(text)
-        for s in req.stop:
-            pos = text.find(s)
-            if 0 <= pos < cut:
-                cut = pos
-        return text[:cut], cut < len(text)
 
     def _delay(self, attempt: int, response: httpx.Response | None) -> float:
         after = _retry_after(response) if response is not None else None

@@ -145,7 +145,8 @@ class PrometheusFileExporter:
 # --- Prometheus text: HTTP endpoint --------------------------------------------------------------
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether a host name or address is this machine's loopback."""
     if host == "localhost":
         return True
     try:
@@ -164,7 +165,7 @@ class PrometheusHttpServer:
     """
 
     def __init__(self, metrics: Metrics, port: int = 0, host: str = "127.0.0.1") -> None:
-        if not _is_loopback(host):
+        if not is_loopback(host):
             raise ExportError(f"metrics endpoint must listen on a loopback address, not {host!r}")
         if not 0 <= port <= 65535:
             raise ExportError(f"metrics port must be 0-65535, got {port}")

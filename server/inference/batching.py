@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import ctranslate2
 
-from elixir_coder.model.engine import Completion, Engine, GenerationRequest
+from elixir_coder.model.engine import Completion, Engine, GenerationRequest, cut_at_stops
 
 log = logging.getLogger(__name__)
 
@@ -82,18 +82,6 @@ def _sampling_options(req: GenerationRequest) -> dict:
     return {"sampling_topk": 1}
 
 
-def _cut(text: str, req: GenerationRequest) -> tuple[str, bool]:
-    """Text up to the first stop; True when a stop was found (the engine's rule, shared)."""
-    from elixir_coder.model.engine import line_end
-
-    cut = line_end(text) if req.stop_at_newline else len(text)
-    for s in req.stop:
-        pos = text.find(s)
-        if 0 <= pos < cut:
-            cut = pos
-    return text[:cut], cut < len(text)
-
-
 def generate_group(engine: Engine, jobs: list[BatchJob]) -> list[list[Completion]]:
     """Run jobs that share decoding options as one `generate_batch`; completions per job, in order.
 
@@ -141,7 +129,7 @@ def generate_group(engine: Engine, jobs: list[BatchJob]) -> list[list[Completion
         req = job.req
         if len(ids) >= req.max_tokens:
             return True
-        if (req.stop or (req.stop_at_newline and step.token_id in newline_ids)) and _cut(tok.decode(ids), req)[1]:
+        if (req.stop or (req.stop_at_newline and step.token_id in newline_ids)) and cut_at_stops(tok.decode(ids), req)[1]:
             ended.add(b)
             return True
         return False
@@ -169,7 +157,7 @@ def generate_group(engine: Engine, jobs: list[BatchJob]) -> list[list[Completion
         j, _c = entries[b]
         req = jobs[j].req
         ids = list(result.sequences_ids[0])[: req.max_tokens]
-        text, was_cut = _cut(tok.decode(ids), req)
+        text, was_cut = cut_at_stops(tok.decode(ids), req)
         if b in cancelled:
             reason = "cancelled"
         elif was_cut or b in ended:

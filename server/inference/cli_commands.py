@@ -7,24 +7,15 @@ an install without the `serve` extra.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import logging
 import sys
 from pathlib import Path
 
 from elixir_coder.server.cli import CliError
+from elixir_coder.telemetry.export import is_loopback
 
 log = logging.getLogger(__name__)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class _JsonFormatter(logging.Formatter):
@@ -59,7 +50,7 @@ def build_server(args: argparse.Namespace):  # noqa: ANN201 - (ServerState, Star
         keys = ApiKeys.load(Path(args.api_keys) if args.api_keys else None)
     except ApiKeyError as exc:
         raise CliError(str(exc)) from None
-    if not keys.enabled and not _is_loopback(args.host):
+    if not keys.enabled and not is_loopback(args.host):
         raise CliError(
             f"refusing to listen on {args.host} without API keys: pass --api-keys FILE or set "
             "ELIXIR_CODER_API_KEYS, or bind to 127.0.0.1"

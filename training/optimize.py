@@ -130,6 +130,39 @@ def budget_lr(step: int, steps: int, elapsed: float, time_limit_s: float | None,
     return lr_at(warmup, steps, peak, peak * 0.1, warmup, min(1.0, (progress - 0.05) / 0.95))
 
 
+def train_within_budget(params: list[Any], optim: Any, batches: Any, steps: int, time_limit_s: float | None,
+                        learning_rate: float, warmup: int, step_loss: Callable[[Any], tuple[Any, dict[str, float]]],
+                        log: Callable[..., None], after_step: Callable[[], None] | None = None) -> int:
+    """Optimizer steps until `steps` or the time budget runs out; returns the steps taken.
+
+    `step_loss(batch)` returns the loss to minimise and extra figures to log; `after_step` runs
+    after each update (pruning uses it to keep its mask). Gradients are clipped at 1.0.
+    """
+    import torch
+
+    t0, step = time.time(), 0
+    while step < steps:
+        elapsed = time.time() - t0
+        if time_limit_s and elapsed >= time_limit_s:
+            log(event="time_limit", step=step, elapsed_s=round(elapsed, 1))
+            break
+        lr = budget_lr(step, steps, elapsed, time_limit_s, learning_rate, warmup)
+        for g in optim.param_groups:
+            g["lr"] = lr
+        loss, extra = step_loss(batches.next())
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optim.step()
+        optim.zero_grad(set_to_none=True)
+        if after_step is not None:
+            after_step()
+        step += 1
+        if step % 10 == 0 or step == 1:
+            log(event="train", step=step, loss=round(loss.item(), 4), lr=round(lr, 7),
+                elapsed_s=round(time.time() - t0, 1), **{k: round(v, 4) for k, v in extra.items()})
+    return step
+
+
 # ---------------------------------------------------------------- pruning
 
 
@@ -268,30 +301,17 @@ def magnitude_prune(
     optim = torch.optim.AdamW(model.parameters(), lr=learning_rate, betas=(0.9, 0.95), weight_decay=0.0)
     batches = _Batches(data.stream, batch_size)
     warmup = max(1, min(20, steps // 10))
-    t0, step = time.time(), 0
+    t0 = time.time()
     model.train()
-    while step < steps:
-        elapsed = time.time() - t0
-        if time_limit_s and elapsed >= time_limit_s:
-            log(event="time_limit", step=step, elapsed_s=round(elapsed, 1))
-            break
-        lr = budget_lr(step, steps, elapsed, time_limit_s, learning_rate, warmup)
-        for g in optim.param_groups:
-            g["lr"] = lr
-        batch = batches.next()
+
+    def lm_loss(batch: Any) -> tuple[Any, dict[str, float]]:
         x, y = batch[:, :-1], batch[:, 1:]
         with autocast_ctx("cpu", dtype):
             logits = model(input_ids=x).logits
-        loss = torch.nn.functional.cross_entropy(logits.float().reshape(-1, logits.size(-1)), y.reshape(-1))
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optim.step()
-        optim.zero_grad(set_to_none=True)
-        apply_masks(weights, masks)  # keep the pruned entries at zero
-        step += 1
-        if step % 10 == 0 or step == 1:
-            log(event="train", step=step, loss=round(loss.item(), 4), lr=round(lr, 7),
-                elapsed_s=round(time.time() - t0, 1))
+        return torch.nn.functional.cross_entropy(logits.float().reshape(-1, logits.size(-1)), y.reshape(-1)), {}
+
+    step = train_within_budget(list(model.parameters()), optim, batches, steps, time_limit_s, learning_rate, warmup,
+                               lm_loss, log, after_step=lambda: apply_masks(weights, masks))  # pruned stay zero
     recovered_val = evaluate(model, data.val, batch_size, "cpu", dtype)
     kept = masked_entries_zero(weights, masks)
     report = sparsity_report(weights)
@@ -483,31 +503,20 @@ def distill(
                               lr=learning_rate, betas=(0.9, 0.95))
     batches = _Batches(data.stream, batch_size)
     warmup = max(1, min(50, steps // 10))
-    t0, step = time.time(), 0
+    t0 = time.time()
     student.train()
-    while step < steps:
-        elapsed = time.time() - t0
-        if time_limit_s and elapsed >= time_limit_s:
-            log(event="time_limit", step=step, elapsed_s=round(elapsed, 1))
-            break
-        lr = budget_lr(step, steps, elapsed, time_limit_s, learning_rate, warmup)
-        for g in optim.param_groups:
-            g["lr"] = lr
-        batch = batches.next()
+
+    def soft_and_hard_loss(batch: Any) -> tuple[Any, dict[str, float]]:
         x, y = batch[:, :-1], batch[:, 1:]
         with autocast_ctx("cpu", dtype):
             with torch.no_grad():
                 t_logits = teacher(input_ids=x).logits
             s_logits = student(input_ids=x).logits
         loss, kl, ce = distillation_loss(s_logits, t_logits, y, temperature, alpha)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
-        optim.step()
-        optim.zero_grad(set_to_none=True)
-        step += 1
-        if step % 10 == 0 or step == 1:
-            log(event="train", step=step, loss=round(loss.item(), 4), kl_T=round(kl, 4), ce=round(ce, 4),
-                lr=round(lr, 6), elapsed_s=round(time.time() - t0, 1))
+        return loss, {"kl_T": kl, "ce": ce}
+
+    step = train_within_budget(list(student.parameters()), optim, batches, steps, time_limit_s, learning_rate, warmup,
+                               soft_and_hard_loss, log)
     student_val = evaluate(student, data.val, batch_size, "cpu", dtype)
     kl_end = kl_to_teacher(student, teacher, data.val, batch_size, dtype)
     save_hf(student, tok, out_dir / "hf", ctx)

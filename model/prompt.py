@@ -29,7 +29,10 @@ def fit_prefix(tok: ModelTokenizer, text: str, budget: int) -> tuple[list[str], 
     """
     if budget <= 0:
         return [], 0
-    lines = text.split("\n")
+    # A line costs at least one token (a run of blank lines may share one newline token, so count
+    # two per token): lines further back than that can never fit, and a long file's head is not
+    # tokenized at all.
+    lines = text.split("\n")[-(2 * budget + 1):]
     last = len(lines) - 1
     # Per-line costs are an estimate of the joined text's cost; the loop below corrects it.
     costs = _line_costs(tok, [ln + "\n" for ln in lines[:last]] + [lines[last]])
@@ -53,7 +56,7 @@ def fit_suffix(tok: ModelTokenizer, text: str, budget: int) -> tuple[list[str], 
     """
     if budget <= 0 or not text:
         return [], 0
-    lines = text.split("\n")
+    lines = text.split("\n")[: 2 * budget + 1]  # as in fit_prefix: more lines can never fit
     pieces = [ln + "\n" for ln in lines[:-1]] + [lines[-1]]
     costs = _line_costs(tok, pieces)
     end, used = 1, costs[0]

@@ -295,6 +295,8 @@ class ElixirCoderServer(LanguageServer):
     def prompt_context(self, path: Path | None, text: str, offset: int) -> str:
         """What the prompt carries before a cut prefix: the module head and related signatures."""
         prefix = text[:offset]
+        if len(prefix) <= 2 * self.settings.completion_prompt_tokens:
+            return ""  # fewer characters than twice the token budget: the whole prefix fits, head included
         signatures = signature_context(self.index, path, text, line=prefix.count("\n"))
         return "\n".join(part for part in (module_header(prefix), signatures) if part)
 

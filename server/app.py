@@ -296,7 +296,7 @@ class ElixirCoderServer(LanguageServer):
         """What the prompt carries before a cut prefix: the module head and related signatures."""
         prefix = text[:offset]
         if len(prefix) <= 2 * self.settings.completion_prompt_tokens:
-            return ""  # fewer characters than twice the token budget: the whole prefix fits, head included
+            return ""  # this short a prefix is kept (nearly) whole, module head included: skip the work
         signatures = signature_context(self.index, path, text, line=prefix.count("\n"))
         return "\n".join(part for part in (module_header(prefix), signatures) if part)
 

@@ -136,7 +136,7 @@ def _cmd_model(args: argparse.Namespace) -> int:
 
 
 def _cmd_elixir_eval(args: argparse.Namespace) -> int:
-    from .elixir_eval import SuiteError
+    from .schema import SuiteError
 
     try:
         if args.reference:
@@ -207,10 +207,11 @@ def _cmd_completion(args: argparse.Namespace) -> int:
 
 def _cmd_test_gen(args: argparse.Namespace) -> int:
     from . import test_gen
+    from .schema import SuiteError
 
     try:
         items = test_gen.load_suite(Path(args.suite) if args.suite else None)
-    except test_gen.SuiteError as exc:
+    except SuiteError as exc:
         print(f"elixir-coder: {exc}", file=sys.stderr)
         return 1
     if args.problems:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from . import stats
 from .execution import ExecutionJob, ExecutionLimits, ExecutionResult, ResultCache, default_jobs, run_many
-from .schema import SuiteError, string_fields_errors
+from .schema import load_documents, string_fields_errors
 
 SUITE_DIR = Path(__file__).resolve().parent / "data" / "elixir_eval" / "problems"
 LEVELS = ("function", "module", "otp", "phoenix_style")
@@ -118,30 +118,8 @@ def load_suite(path: Path | None = None) -> list[Problem]:
     first bad one). Problems are returned sorted by id.
     """
     root = Path(path) if path is not None else SUITE_DIR
-    files = sorted(root.glob("*.json"))
-    if not files:
-        raise SuiteError([f"{root}: no problem files (*.json)"], "the ElixirEval suite")
-    errors: list[str] = []
-    problems: list[Problem] = []
-    seen: dict[str, str] = {}
-    for f in files:
-        try:
-            doc = json.loads(f.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            errors.append(f"{f.name}: unreadable JSON ({exc})")
-            continue
-        problem_errors = validate_problem(doc, f.name)
-        if not problem_errors and f.stem != doc["id"]:
-            problem_errors.append(f"{f.name}: file name must be the id ({doc['id']}.json)")
-        if not problem_errors and doc["id"] in seen:
-            problem_errors.append(f"{f.name}: duplicate id {doc['id']} (also in {seen[doc['id']]})")
-        errors += problem_errors
-        if not problem_errors:
-            seen[doc["id"]] = f.name
-            problems.append(Problem(**{k: doc[k] for k in FIELDS}))
-    if errors:
-        raise SuiteError(errors, "the ElixirEval suite")
-    return sorted(problems, key=lambda p: p.id)
+    docs = load_documents(root, validate_problem, "problem", "the ElixirEval suite")
+    return [Problem(**{k: doc[k] for k in FIELDS}) for doc in docs]
 
 
 def suite_digest(problems: Iterable[Problem]) -> str:

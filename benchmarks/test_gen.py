@@ -47,7 +47,7 @@ from elixir_coder.server.analysis.source import new_parser
 
 from .execution import ExecutionLimits, ExecutionResult, default_jobs, run_solution
 from .mutation import OPERATORS, Mutant, generate_mutants
-from .schema import SuiteError, string_fields_errors
+from .schema import load_documents, string_fields_errors
 from .syntax import parses
 
 SUITE_DIR = Path(__file__).resolve().parent / "data" / "test_gen"
@@ -138,30 +138,8 @@ def load_suite(path: Path | None = None) -> list[Item]:
     Raises SuiteError listing every schema error of every file.
     """
     root = Path(path) if path is not None else SUITE_DIR
-    files = sorted(root.glob("*.json"))
-    if not files:
-        raise SuiteError([f"{root}: no item files (*.json)"], "the test-generation suite")
-    errors: list[str] = []
-    items: list[Item] = []
-    seen: set[str] = set()
-    for f in files:
-        try:
-            doc = json.loads(f.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            errors.append(f"{f.name}: unreadable JSON ({exc})")
-            continue
-        item_errors = validate_item(doc, f.name)
-        if not item_errors and f.stem != doc["id"]:
-            item_errors.append(f"{f.name}: file name must be the id ({doc['id']}.json)")
-        if not item_errors and doc["id"] in seen:
-            item_errors.append(f"{f.name}: duplicate id {doc['id']}")
-        errors += item_errors
-        if not item_errors:
-            seen.add(doc["id"])
-            items.append(Item(**{k: doc[k] for k in FIELDS}))
-    if errors:
-        raise SuiteError(errors, "the test-generation suite")
-    return sorted(items, key=lambda i: i.id)
+    docs = load_documents(root, validate_item, "item", "the test-generation suite")
+    return [Item(**{k: doc[k] for k in FIELDS}) for doc in docs]
 
 
 def suite_digest(items: Sequence[Item]) -> str:

@@ -18,7 +18,6 @@ import pytest
 from elixir_coder.benchmarks import elixir_eval
 from elixir_coder.benchmarks.elixir_eval import (
     Problem,
-    SuiteError,
     build_solution,
     load_suite,
     validate_problem,
@@ -32,6 +31,7 @@ from elixir_coder.benchmarks.execution import (
     run_solution,
     sample_digest,
 )
+from elixir_coder.benchmarks.schema import SuiteError
 
 needs_elixir = pytest.mark.skipif(shutil.which("elixir") is None, reason="needs the elixir executable")
 

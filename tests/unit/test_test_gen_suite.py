@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from elixir_coder.benchmarks import test_gen
-from elixir_coder.benchmarks.test_gen import SuiteError, extract_tests, load_suite, validate_item
+from elixir_coder.benchmarks.schema import SuiteError
+from elixir_coder.benchmarks.test_gen import extract_tests, load_suite, validate_item
 
 needs_elixir = pytest.mark.skipif(shutil.which("elixir") is None, reason="needs `elixir` on PATH")
 

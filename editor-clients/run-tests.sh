@@ -20,7 +20,8 @@ echo "== VS Code extension"
   npm run --silent lint
   npm test
   npm run --silent package >/dev/null
-  unzip -l dist/elixir-coder.vsix | grep -q "extension/dist/extension.js" || { echo "the .vsix lacks the bundle" >&2; exit 1; }
+  # Not `grep -q`: it exits at the first match, unzip then dies of SIGPIPE, and pipefail fails the check.
+  unzip -l dist/elixir-coder.vsix | grep "extension/dist/extension.js" >/dev/null || { echo "the .vsix lacks the bundle" >&2; exit 1; }
   echo "packaged dist/elixir-coder.vsix"
 ) || fail=1
 

@@ -257,22 +257,27 @@ def _cmd_test_gen(args: argparse.Namespace) -> int:
     return 1 if args.reference and failing else 0
 
 
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    """Which model a suite runs, and its generation lengths (the same for every model-driven suite)."""
+    parser.add_argument("--model", help="registry version to evaluate (default: the one in service)")
+    parser.add_argument("--adapter", help="adapter of that version (default: base)")
+    parser.add_argument("--registry", help="registry directory (default: $ELIXIR_CODER_HOME/models)")
+    parser.add_argument("--max-tokens", type=int, help="new tokens per completion (default: half the model's context)")
+    parser.add_argument("--prompt-budget", type=int, help="prompt tokens kept (default: the engine's)")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the `bench` command group with `elixir-eval`."""
+    """Add the `bench` command group: every suite's subcommand."""
     bench = subparsers.add_parser("bench", help="benchmarks: ElixirEval, detection, test generation, clarification, "
                                                    "end to end, completion")
     sub = bench.add_subparsers(dest="bench_command", metavar="SUITE", required=True)
     ee = sub.add_parser("elixir-eval", help="ElixirEval: 120 Elixir problems run against ExUnit in real Elixir")
     ee.add_argument("--reference", action="store_true", help="run the reference solutions (all must pass)")
-    ee.add_argument("--model", help="registry version to evaluate (default: the one in service)")
-    ee.add_argument("--adapter", help="adapter of that version (default: base)")
-    ee.add_argument("--registry", help="registry directory (default: $ELIXIR_CODER_HOME/models)")
     ee.add_argument("--samples", type=int, default=10, help="samples per problem (default 10)")
     ee.add_argument("-k", type=int, action="append", help="k for pass@k (repeatable; default 1 and 10)")
     ee.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
     ee.add_argument("--temperature", type=float, help="default: 0 for one sample, else 0.8")
-    ee.add_argument("--max-tokens", type=int, help="new tokens per completion (default: half the model's context)")
-    ee.add_argument("--prompt-budget", type=int, help="prompt tokens kept (default: the engine's)")
+    _add_model_options(ee)
     ee.add_argument("--jobs", type=int, help="parallel Elixir processes (default: CPU cores)")
     ee.add_argument("--wall-time", type=float, default=20.0, help="seconds per sample (default 20)")
     ee.add_argument("--memory-mb", type=int, default=2048, help="address-space limit per sample (default 2048)")
@@ -284,13 +289,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ee.set_defaults(func=_cmd_elixir_eval, k=None)
     tg = sub.add_parser("test-gen", help="test generation: model-written ExUnit tests, pass rate and mutation score")
     tg.add_argument("--reference", action="store_true", help="run the ground-truth tests only (all must pass)")
-    tg.add_argument("--model", help="registry version to evaluate (default: the one in service)")
-    tg.add_argument("--adapter", help="adapter of that version (default: base)")
-    tg.add_argument("--registry", help="registry directory (default: $ELIXIR_CODER_HOME/models)")
     tg.add_argument("--seed", type=int, default=0, help="generation seed (default 0)")
     tg.add_argument("--temperature", type=float, help="default: 0 (greedy)")
-    tg.add_argument("--max-tokens", type=int, help="new tokens per completion (default: half the model's context)")
-    tg.add_argument("--prompt-budget", type=int, help="prompt tokens kept (default: the engine's)")
+    _add_model_options(tg)
     tg.add_argument("--jobs", type=int, help="items run in parallel (default: CPU cores)")
     tg.add_argument("--wall-time", type=float, default=20.0, help="seconds per run on the original (default 20)")
     tg.add_argument("--memory-mb", type=int, default=2048, help="address-space limit per process (default 2048)")

@@ -13,6 +13,9 @@ the rejected one, which stays allowed everywhere else. When the very first token
 the one before it was itself chosen under a ban, so it would not come again), a one-token pass
 bans everything rejected at that position and a normal pass continues from there.
 
+The lexical state is read from the start of the unit holding the cursor (model/regions.py: the
+module-level definition, attribute or test being written), not from the top of the file.
+
 A multi-line completion ends right after an `end` that closes the block open at the cursor, or
 at the end of the line where it closes another delimiter or literal open at the cursor. Finally
 a completion that ends inside a literal it opened (or, for a block completion, with something it
@@ -32,6 +35,7 @@ from typing import TYPE_CHECKING
 import ctranslate2
 
 from .constraints import BLOCK_OPENERS, CodeState, Verdict
+from .regions import unit_start
 
 if TYPE_CHECKING:
     from .engine import Engine, GenerationRequest
@@ -94,7 +98,9 @@ class _Runner:
         self.cancelled = threading.Event()
         self.multiline = not req.stop_at_newline
         started = time.perf_counter()
-        self.initial = CodeState.from_text(req.prefix)
+        # The state only needs the unit being written: lexing the whole file would cost ~0.7 ms per
+        # KB of prefix on every request, and what is open outside the unit cannot be closed by it.
+        self.initial = CodeState.from_text(req.prefix[unit_start(req.prefix):])
         self.init_s = time.perf_counter() - started
 
     def new_hyp(self) -> _Hyp:

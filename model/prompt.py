@@ -20,6 +20,27 @@ def _line_costs(tok: ModelTokenizer, pieces: list[str]) -> list[int]:
     return [len(e) for e in tok.tokens_batch(pieces)] if pieces else []
 
 
+def _nearest_costs(tok: ModelTokenizer, pieces: list[str], budget: int, from_end: bool) -> list[int]:
+    """Token costs of the pieces nearest the cursor: enough of them to cover `budget`, or all.
+
+    Tokenizing every line that might fit costs ~6 ms for 300 lines; most prompts need a tenth
+    of that. Start with ~4 characters per token and widen until the costs exceed the budget.
+    """
+    chars = budget * 4
+    while True:
+        size = total = 0
+        for piece in (reversed(pieces) if from_end else pieces):
+            if size and total + len(piece) > chars:
+                break
+            total += len(piece)
+            size += 1
+        window = pieces[len(pieces) - size:] if from_end else pieces[:size]
+        costs = _line_costs(tok, window)
+        if sum(costs) > budget or size == len(pieces):
+            return costs
+        chars *= 2
+
+
 def fit_prefix(tok: ModelTokenizer, text: str, budget: int) -> tuple[list[str], int]:
     """Tokens of the longest tail of `text` made of whole lines, within `budget` tokens.
 
@@ -33,9 +54,10 @@ def fit_prefix(tok: ModelTokenizer, text: str, budget: int) -> tuple[list[str], 
     # two per token): lines further back than that can never fit, and a long file's head is not
     # tokenized at all.
     lines = text.split("\n")[-(2 * budget + 1):]
-    last = len(lines) - 1
     # Per-line costs are an estimate of the joined text's cost; the loop below corrects it.
-    costs = _line_costs(tok, [ln + "\n" for ln in lines[:last]] + [lines[last]])
+    costs = _nearest_costs(tok, [ln + "\n" for ln in lines[:-1]] + [lines[-1]], budget, from_end=True)
+    lines = lines[len(lines) - len(costs):]
+    last = len(lines) - 1
     used, start = costs[last], last
     while start > 0 and used + costs[start - 1] <= budget:
         start -= 1
@@ -58,7 +80,8 @@ def fit_suffix(tok: ModelTokenizer, text: str, budget: int) -> tuple[list[str], 
         return [], 0
     lines = text.split("\n")[: 2 * budget + 1]  # as in fit_prefix: more lines can never fit
     pieces = [ln + "\n" for ln in lines[:-1]] + [lines[-1]]
-    costs = _line_costs(tok, pieces)
+    costs = _nearest_costs(tok, pieces, budget, from_end=False)
+    pieces = pieces[: len(costs)]
     end, used = 1, costs[0]
     while end < len(pieces) and used + costs[end] <= budget:
         used += costs[end]

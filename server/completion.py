@@ -4,8 +4,9 @@ Pure functions over text: the handlers in `features/completion.py` call them, an
 them directly. The decisions follow what an Elixir developer expects from ghost text:
 
 - In the middle of a line (code after the cursor) a completion finishes that line only.
-- At the end of a line that opens a block (`do`, `->`, `fn`, an open bracket), or on a blank
+- At the end of a line that opens a block (`do`, `->`, `fn`, an open `[` or `{`), or on a blank
   line inside a block, it may write several lines, and stops where the block it is in ends.
+  After an open `(` it finishes the line: arguments mostly follow on the same line.
 - It never repeats the text that already follows the cursor, and whitespace-only or duplicate
   proposals are dropped.
 """
@@ -17,7 +18,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 # A line that ends by opening a block or a multi-line construct: the next lines belong to it.
-_OPENS_BLOCK = re.compile(r"(?:\bdo|->|\bfn|[(\[{])\s*(?:#.*)?$")
+_OPENS_BLOCK = re.compile(r"(?:\bdo|->|\bfn|[\[{])\s*(?:#.*)?$")
+# A line after which the next lines are indented one level deeper (an open `(` too).
+_OPENS_INDENT = re.compile(r"(?:\bdo|->|\bfn|[(\[{])\s*(?:#.*)?$")
 _CLOSERS = set(")]}>")
 
 
@@ -69,7 +72,7 @@ def cursor_context(prefix: str, suffix: str) -> CursorContext:
         indent = len(line_prefix)
         if before is not None and not line_prefix:
             # Cursor at column 0 of an empty line: the block is the previous line's (or deeper).
-            opens = bool(_OPENS_BLOCK.search(before.rstrip()))
+            opens = bool(_OPENS_INDENT.search(before.rstrip()))
             indent = _indent_of(before) + (2 if opens else 0)
     return CursorContext(prefix, suffix, line_prefix, line_suffix, multiline, indent)
 

@@ -190,7 +190,9 @@ class ModelService:
 
             return RemoteEngine(choice.remote_url, model=choice.remote_model, api_key=choice.remote_api_key)
         model_dir = self.registry.resolve(version, adapter) if version else self.model_dir(choice, adapter)
-        return Engine(model_dir, device=choice.device, compute_type=choice.compute_type)
+        engine = Engine(model_dir, device=choice.device, compute_type=choice.compute_type)
+        engine.warm_up()  # part of loading: the first request is then as fast as the others
+        return engine
 
     def model_dir(self, choice: BackendChoice, adapter: str) -> Path:
         """The directory for an adapter: under `modelPath` when set, else from the registry."""

@@ -4,10 +4,13 @@ driven by pygls's LanguageClient; feedback lands in a real SQLite file."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 import sys
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -243,7 +246,7 @@ async def test_cancel_request_stops_generation(tmp_path: Path) -> None:
             if stats["generations"]:
                 break
             await asyncio.sleep(0.05)
-        assert stats == {"generations": 1, "cancelled": 1, "cacheHits": 0}
+        assert stats == {"generations": 1, "cancelled": 1, "cacheHits": 0, "syntaxCut": 0, "syntaxDropped": 0}
         # The server carries on: the next request is answered.
         assert await c.inline(uri, CURSOR)
     finally:
@@ -299,3 +302,59 @@ async def test_remote_backend_serves_completions_from_serve_model(tmp_path: Path
             assert items and isinstance(items[0].insert_text, str) and items[0].insert_text.strip()
         finally:
             await stop(c)
+
+
+class BrokenLineModel(BaseHTTPRequestHandler):
+    """A stand-in for a remote model server (OpenAI `/v1/completions` on loopback) that always
+    proposes a line cut after an operator, the kind of proposal a small model makes when its token
+    budget runs out; a real model cannot be made to do that on demand."""
+
+    TEXT = "Enum.sum(items) +"
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def _send(self, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self._send({"object": "list", "data": [{"id": "broken", "version": "broken-1", "context_length": 2048}]})
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self._send({"id": "c", "object": "text_completion", "model": "broken",
+                    "choices": [{"index": 0, "text": self.TEXT, "finish_reason": "length"}]})
+
+
+@pytest.fixture()
+def broken_model_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BrokenLineModel)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+TOTALS = "defmodule Shop.Totals do\n  def total(items) do\n    sum =\n  end\nend\n"
+AFTER_EQUALS = lsp.Position(line=2, character=9)
+
+
+@pytest.mark.parametrize("constrained", [True, False])
+async def test_a_proposal_that_would_break_the_file_is_cut_back(tmp_path: Path, broken_model_url: str,
+                                                                constrained: bool) -> None:
+    """With constrained decoding on, the syntax check cuts `Enum.sum(items) +` back to what parses."""
+    c = await start(tmp_path, {"remoteUrl": broken_model_url, "constrainedDecoding": constrained})
+    try:
+        uri = c.open("lib/totals.ex", TOTALS)
+        await c.wait_loaded()
+        items = await c.inline(uri, AFTER_EQUALS)
+        assert [str(i.insert_text).strip() for i in items] == ["Enum.sum(items)" if constrained else "Enum.sum(items) +"]
+        stats = (await c.status())["completions"]
+        assert (stats["syntaxCut"], stats["syntaxDropped"]) == ((1, 0) if constrained else (0, 0))
+    finally:
+        await stop(c)

@@ -60,6 +60,13 @@ def test_stop_at_end_of_line_and_stop_strings(engine: Engine) -> None:
             assert " " in engine.tokenizer.decode(c.token_ids)
 
 
+def test_warm_up_leaves_generation_unchanged(engine: Engine) -> None:
+    req = GenerationRequest(prefix="defmodule A do\n  def f(x) do\n    ", max_tokens=12)
+    before = engine.generate(req)[0].text
+    assert engine.warm_up() > 0
+    assert engine.generate(req)[0].text == before
+
+
 def test_line_end_skips_leading_blank_lines() -> None:
     assert line_end("foo\nbar") == 3
     assert line_end("\n    foo(x)\n  end") == len("\n    foo(x)")

@@ -33,6 +33,17 @@ def test_after_do_and_on_blank_block_lines_is_multi_line():
     assert ctx.multiline and ctx.indent == 4
     ctx = ctx_at("case x do\n  :a ->|\n")
     assert ctx.multiline
+    ctx = ctx_at("def f do\n  children = [|\nend\n")
+    assert ctx.multiline and ctx.indent == 4
+
+
+def test_after_an_open_parenthesis_the_line_is_finished():
+    # `in_tmp(` at the end of a line: the arguments follow on the same line.
+    ctx = ctx_at("def f do\n  in_tmp(|\nend\n")
+    assert not ctx.multiline
+    # ... while a blank line after it is still indented one level deeper.
+    ctx = ctx_at("def f do\n  in_tmp(\n|\nend\n")
+    assert ctx.multiline and ctx.indent == 4
 
 
 def test_trim_single_line_keeps_the_line_and_drops_the_suffix_overlap():

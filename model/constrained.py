@@ -170,7 +170,7 @@ class _Runner:
             suppress_sequences=suppress or None,
             **self.engine._sampling_options(req),
         )
-        with self.engine._lock:
+        with self.engine._slots:
             self.engine._gen.generate_batch(prompts, callback=on_step, **options)
         for h in hyps:
             if h.first_ban:

@@ -158,11 +158,16 @@ class Engine:
         device: "cpu" or "cuda".
         compute_type: CTranslate2 compute type; default int8 on CPU, int8_float16 on CUDA.
         intra_threads: threads per generation (1 is fastest for small int8 models).
+        inter_threads: generations that may run at once, each on its own CTranslate2 replica
+            (a server with several cores; the language server keeps 1).
     """
 
     def __init__(
-        self, model_dir: Path, device: str = "cpu", compute_type: str | None = None, intra_threads: int = 1
+        self, model_dir: Path, device: str = "cpu", compute_type: str | None = None, intra_threads: int = 1,
+        inter_threads: int = 1,
     ) -> None:
+        if inter_threads < 1 or intra_threads < 0:
+            raise ValueError("inter_threads must be >= 1 and intra_threads >= 0")
         self.model_dir = Path(model_dir)
         self.manifest: Manifest = validate_model_dir(self.model_dir)
         self.device = device
@@ -171,14 +176,16 @@ class Engine:
         started = time.perf_counter()
         try:
             self._gen = ctranslate2.Generator(
-                str(self.model_dir), device=device, compute_type=self.compute_type, intra_threads=intra_threads
+                str(self.model_dir), device=device, compute_type=self.compute_type, intra_threads=intra_threads,
+                inter_threads=inter_threads,
             )
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelDirectoryError(f"{self.model_dir}: CTranslate2 cannot load the model ({exc})") from exc
         self.load_ms = (time.perf_counter() - started) * 1000
-        # One generation at a time: callers share the engine across threads, and a small int8
-        # model on one thread is fastest run serially.
-        self._lock = threading.Lock()
+        # One generation per replica: callers share the engine across threads, and a small int8
+        # model on one thread is fastest run serially on each replica.
+        self.inter_threads = inter_threads
+        self._slots = threading.BoundedSemaphore(inter_threads)
         _open_engines.add(self)
 
     def warm_up(self) -> float:
@@ -196,13 +203,18 @@ class Engine:
     def close(self) -> None:
         """Release the model (waits for a generation in progress); the engine is unusable afterwards."""
         # Bounded wait: at exit a daemon thread may still be mid-generation.
-        locked = self._lock.acquire(timeout=10)
+        deadline = time.monotonic() + 10
+        held = 0
+        for _ in range(self.inter_threads):
+            if not self._slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                break
+            held += 1
         try:
             if hasattr(self, "_gen"):
                 del self._gen
         finally:
-            if locked:
-                self._lock.release()
+            for _ in range(held):
+                self._slots.release()
         _open_engines.discard(self)
 
     @property
@@ -290,7 +302,7 @@ class Engine:
         else:
             # Independent samples as a batch of identical prompts: each entry stops on its own.
             batch = [prompt] * (n if sampling else 1)
-        with self._lock:
+        with self._slots:
             results = self._gen.generate_batch(batch, callback=on_step if use_callback else None, **options)
         elapsed = (time.perf_counter() - started) * 1000
         outputs = (
@@ -336,7 +348,7 @@ class Engine:
         prompt = self.prompt_tokens(req)
         ids: list[int] = []
         emitted = ""
-        with self._lock:
+        with self._slots:
             steps = self._gen.generate_tokens(
                 prompt,
                 max_length=req.max_tokens,
@@ -365,5 +377,5 @@ class Engine:
 
     def score(self, text_tokens: list[str]) -> list[float]:
         """Per-token log-probabilities of a token sequence under the model (for checks and evaluation)."""
-        with self._lock:
+        with self._slots:
             return list(self._gen.score_batch([text_tokens])[0].log_probs)

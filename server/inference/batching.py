@@ -1,7 +1,8 @@
 """Dynamic batching: requests that arrive within a short window run as one CTranslate2 batch.
 
-A `Batcher` owns one worker thread per model instance. Callers `submit` a `BatchJob` and get a
-`concurrent.futures.Future`; the worker collects jobs for up to `window_ms` (or until
+A `Batcher` owns the worker threads of one model instance (one per CTranslate2 replica: while
+one batch decodes, the next one gathers and runs on another core). Callers `submit` a `BatchJob`
+and get a `concurrent.futures.Future`; a worker collects jobs for up to `window_ms` (or until
 `max_batch_size`), groups those that can share decoding options, runs each group with a
 single `generate_batch` call, and resolves every job's future with its own completions. The
 queue is bounded: a full queue refuses new jobs at once, so the HTTP layer can answer 503 with
@@ -141,13 +142,14 @@ def generate_group(engine: Engine, jobs: list[BatchJob]) -> list[list[Completion
         job.req.stop or job.req.stop_at_newline or job.on_token or job.want_log_probs or job.req.cancelled
         for job in jobs
     )
-    with engine._lock:
+    with engine._slots:
         results = engine._gen.generate_batch(
             prompts,
             max_length=max(job.req.max_tokens for job in jobs),
             end_token=tok.eos,
             include_prompt_in_result=False,
-            return_scores=True,
+            # Scores cost ~10% of decoding and only the summed log-probability uses them.
+            return_scores=any(job.want_log_probs for job in jobs),
             callback=on_step if needs_callback else None,
             **_sampling_options(first),
         )
@@ -186,20 +188,22 @@ class Batcher:
         max_batch_size: jobs per batch at most (1 disables batching).
         max_queue: jobs waiting at most; more are refused with `QueueFullError`.
         on_batch: optional observer called with (batch size, milliseconds) after each batch.
-        name: used in the worker thread's name and in logs.
+        name: used in the worker threads' names and in logs.
+        workers: batches that may run at once (the engine needs as many replicas: `inter_threads`).
     """
 
     def __init__(
         self,
         lease: EngineLease,
-        window_ms: float = 5.0,
+        window_ms: float = 2.0,
         max_batch_size: int = 16,
         max_queue: int = 256,
         on_batch: Callable[[int, float], None] | None = None,
         name: str = "default",
+        workers: int = 1,
     ) -> None:
-        if max_batch_size < 1 or max_queue < 1 or window_ms < 0:
-            raise ValueError("max_batch_size and max_queue must be >= 1 and window_ms >= 0")
+        if max_batch_size < 1 or max_queue < 1 or window_ms < 0 or workers < 1:
+            raise ValueError("max_batch_size, max_queue and workers must be >= 1 and window_ms >= 0")
         self._lease = lease
         self.window_s = window_ms / 1000.0
         self.max_batch_size = max_batch_size
@@ -208,10 +212,12 @@ class Batcher:
         self.name = name
         self._queue: queue.Queue[BatchJob] = queue.Queue(maxsize=max_queue)
         self._closing = threading.Event()
-        self._thread = threading.Thread(target=self._work, name=f"batcher-{name}", daemon=True)
+        self._threads = [threading.Thread(target=self._work, name=f"batcher-{name}-{i}", daemon=True)
+                         for i in range(workers)]
         self._recent_batch_s = 0.05
         self._last_size = 2  # start by waiting the window: the first requests may come as a burst
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     @property
     def depth(self) -> int:
@@ -236,9 +242,11 @@ class Batcher:
         return job.future
 
     def close(self, timeout: float = 30.0) -> None:
-        """Refuse new jobs, finish the queued ones, and stop the worker (waits up to `timeout`)."""
+        """Refuse new jobs, finish the queued ones, and stop the workers (waits up to `timeout` in all)."""
         self._closing.set()
-        self._thread.join(timeout)
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def _take_batch(self) -> list[BatchJob]:
         try:

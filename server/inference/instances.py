@@ -28,6 +28,49 @@ log = logging.getLogger(__name__)
 CURRENT = "current"
 
 
+class SwapGuard:
+    """Batches share the engine; a swap has it alone.
+
+    Several batches may run at once (one per replica); a swap or unload waits for those in
+    progress and holds new ones back until the engine is replaced.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._active = 0
+        self._swapping = False
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        """Held for the duration of one batch."""
+        with self._cond:
+            while self._swapping:
+                self._cond.wait()
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._active -= 1
+                self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Held while the engine is replaced: no batch runs meanwhile."""
+        with self._cond:
+            while self._swapping:
+                self._cond.wait()
+            self._swapping = True
+            while self._active:
+                self._cond.wait()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._swapping = False
+                self._cond.notify_all()
+
+
 class UnknownModelError(LookupError):
     """A request named a model the server does not serve."""
 
@@ -105,16 +148,18 @@ class ModelInstance:
         device: str,
         compute_type: str | None,
         batcher_factory: Callable[[Callable[[], contextlib.AbstractContextManager[Engine | None]], str], Batcher],
+        workers: int = 1,
     ) -> None:
         self.spec = spec
+        self.workers = workers
         self.registry = registry
         self.device = device
         self.compute_type = compute_type
         self.engine: Engine | None = None
         self.error: str | None = None
         self.loaded_at: float | None = None
-        # Held for a whole batch: a swap or unload waits for the batch in progress to finish.
-        self._swap = threading.Lock()
+        # Shared for a whole batch: a swap or unload waits for the batches in progress to finish.
+        self._swap = SwapGuard()
         self.batcher = batcher_factory(self.lease, spec.name)
 
     @property
@@ -131,8 +176,14 @@ class ModelInstance:
     @contextlib.contextmanager
     def lease(self) -> Iterator[Engine | None]:
         """The current engine, held against swaps for the duration of the block."""
-        with self._swap:
+        with self._swap.shared():
             yield self.engine
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Hold new batches back for the duration of the block (as a swap does), after those running finish."""
+        with self._swap.exclusive():
+            yield
 
     def load(self) -> Engine:
         """Resolve the source and load (or replace) the engine; the old one closes after its batch.
@@ -142,11 +193,11 @@ class ModelInstance:
         """
         try:
             path = self.spec.resolve(self.registry)
-            engine = Engine(path, device=self.device, compute_type=self.compute_type)
+            engine = Engine(path, device=self.device, compute_type=self.compute_type, inter_threads=self.workers)
         except ModelDirectoryError as exc:
             self.error = str(exc)
             raise
-        with self._swap:
+        with self._swap.exclusive():
             old, self.engine = self.engine, engine
             self.error = None
             self.loaded_at = time.time()
@@ -157,7 +208,7 @@ class ModelInstance:
 
     def unload(self, reason: str = "unloaded") -> None:
         """Release the engine; requests get 503 until the next load."""
-        with self._swap:
+        with self._swap.exclusive():
             old, self.engine = self.engine, None
             self.error = reason
         if old is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import json
 import threading
 import time
@@ -28,8 +29,8 @@ from elixir_coder.server.inference.app import (  # noqa: E402
     parse_completion_request,
 )
 from elixir_coder.server.inference.auth import ApiKeys, RateLimiter, hash_key  # noqa: E402
-from elixir_coder.server.inference.batching import Batcher  # noqa: E402
-from elixir_coder.server.inference.instances import InstanceSpec, ModelInstance, ModelPool  # noqa: E402
+from elixir_coder.server.inference.batching import Batcher, BatchJob  # noqa: E402
+from elixir_coder.server.inference.instances import InstanceSpec, ModelInstance, ModelPool, SwapGuard  # noqa: E402
 from elixir_coder.server.inference.runner import ServerThread  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,14 +57,16 @@ def engine() -> Iterator[Engine]:
 def make_state(
     tmp_path: Path, models: tuple[str, ...] = (f"default={BASE}",), splits: dict | None = None,
     settings: ServerSettings | None = None, keys: ApiKeys | None = None, window_ms: float = 5.0,
-    max_batch: int = 16, max_queue: int = 256,
+    max_batch: int = 16, max_queue: int = 256, workers: int = 1,
 ) -> ServerState:
     registry = Registry(tmp_path / "registry", shipped=DEFAULT)
 
     def batcher(lease, name: str) -> Batcher:  # noqa: ANN001
-        return Batcher(lease, window_ms=window_ms, max_batch_size=max_batch, max_queue=max_queue, name=name)
+        return Batcher(lease, window_ms=window_ms, max_batch_size=max_batch, max_queue=max_queue, name=name,
+                       workers=workers)
 
-    instances = [ModelInstance(InstanceSpec.parse(m), registry, "cpu", None, batcher) for m in models]
+    instances = [ModelInstance(InstanceSpec.parse(m), registry, "cpu", None, batcher, workers=workers)
+                 for m in models]
     pool = ModelPool(instances, splits, registry)
     assert pool.load_all() == []
     return ServerState(pool, settings or ServerSettings(), keys or ApiKeys())
@@ -123,10 +126,11 @@ def test_streaming_equals_non_streaming_and_logprobs(tmp_path: Path, engine: Eng
         assert finish == choice["finish_reason"]
 
 
-def test_32_concurrent_clients_each_get_their_own_result(tmp_path: Path, engine: Engine) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_32_concurrent_clients_each_get_their_own_result(tmp_path: Path, engine: Engine, workers: int) -> None:
     cases = [(PROMPTS[i % len(PROMPTS)], 4 + (i % 5) * 5) for i in range(32)]
     expected = [local(engine, p, max_tokens=m) for p, m in cases]
-    state = make_state(tmp_path, window_ms=20)
+    state = make_state(tmp_path, window_ms=20, workers=workers)
     with serve(state) as srv, httpx.Client(limits=httpx.Limits(max_connections=64)) as client:
         barrier = threading.Barrier(32)
 
@@ -186,7 +190,7 @@ def test_queue_full_answers_503_with_retry_after(tmp_path: Path) -> None:
     inst = state.pool.instances["default"]
     with serve(state) as srv, httpx.Client() as client:
         with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            with inst.lease():  # the worker blocks on the lease with one job taken
+            with inst.paused():  # the worker blocks on the lease with one job taken
                 first = pool.submit(complete, client, srv.url, prompt="def", max_tokens=2)
                 time.sleep(0.4)  # the worker takes the first job and waits for the lease
                 deadline = time.monotonic() + 5
@@ -267,6 +271,66 @@ def test_named_instances_and_weighted_split(tmp_path: Path) -> None:
     assert routes == {"base", "phoenix"}
 
 
+def test_two_workers_decode_two_batches_at_once() -> None:
+    """With two workers (and two CTranslate2 replicas) a second batch runs while the first decodes."""
+    eng = Engine(BASE, inter_threads=2)
+    active, most = [0], [0]
+    guard = threading.Lock()
+
+    @contextlib.contextmanager
+    def lease() -> Iterator[Engine]:
+        with guard:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        try:
+            yield eng
+        finally:
+            with guard:
+                active[0] -= 1
+
+    batcher = Batcher(lease, window_ms=0, max_batch_size=4, workers=2)
+    try:
+        jobs = [BatchJob(GenerationRequest(PROMPTS[i % len(PROMPTS)], max_tokens=48)) for i in range(24)]
+        futures = [batcher.submit(job) for job in jobs]
+        texts = [f.result(timeout=60)[0].text for f in futures]
+    finally:
+        batcher.close()
+    assert most[0] == 2
+    assert texts == [local(eng, job.req.prefix, max_tokens=48) for job in jobs]
+    eng.close()
+
+
+def test_swap_guard_waits_for_batches_and_holds_new_ones_back() -> None:
+    guard = SwapGuard()
+    events: list[str] = []
+    finish_swap = threading.Event()
+
+    def swap() -> None:
+        with guard.exclusive():
+            events.append("swapped")
+            finish_swap.wait(5)
+
+    def late_batch() -> None:
+        with guard.shared():
+            events.append("late batch")
+
+    swapper = threading.Thread(target=swap)
+    with guard.shared(), guard.shared():  # two batches at once
+        swapper.start()
+        time.sleep(0.1)
+        assert events == []  # the swap waits for both
+    time.sleep(0.1)
+    assert events == ["swapped"]
+    late = threading.Thread(target=late_batch)
+    late.start()
+    time.sleep(0.1)
+    assert events == ["swapped"]  # a new batch waits for the swap
+    finish_swap.set()
+    swapper.join(5)
+    late.join(5)
+    assert events == ["swapped", "late batch"]
+
+
 def test_hot_reload_follows_registry_promote(tmp_path: Path) -> None:
     registry = Registry(tmp_path / "registry", shipped=DEFAULT)
     registry.register(BASE, version="v1")
@@ -291,7 +355,7 @@ def test_graceful_shutdown_finishes_in_flight_requests(tmp_path: Path) -> None:
     srv = serve(state).start()
     client = httpx.Client()
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        with inst.lease():  # keep the request in flight while shutdown begins
+        with inst.paused():  # keep the request in flight while shutdown begins
             pending = pool.submit(complete, client, srv.url, prompt=PROMPTS[0], max_tokens=8)
             time.sleep(0.3)
             stopper = threading.Thread(target=srv.stop)
@@ -307,6 +371,11 @@ def test_cli_refuses_public_bind_without_keys(capsys: pytest.CaptureFixture[str]
     monkeypatch.delenv("ELIXIR_CODER_API_KEYS", raising=False)
     assert cli_main(["serve-model", "--host", "0.0.0.0", "--port", "1"]) == 2
     assert "without API keys" in capsys.readouterr().err
+
+
+def test_cli_refuses_zero_workers(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["serve-model", "--workers", "0", "--port", "1"]) == 2
+    assert "--workers must be at least 1" in capsys.readouterr().err
 
 
 def test_cli_api_key_prints_digest(capsys: pytest.CaptureFixture[str], monkeypatch, tmp_path: Path) -> None:  # noqa: ANN001

@@ -13,6 +13,7 @@ Pure functions over text; no tokenizer, no parser.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -38,9 +39,22 @@ _BOUNDARY = [
 _OPENS_DO = re.compile(r"\bdo\s*(?:#.*)?$")
 
 
-def _outside_heredoc(text: str, pos: int) -> bool:
-    """True when `pos` is not inside a heredoc, judged by the heredoc quotes before it."""
-    return (text.count('"""', 0, pos) + text.count("'''", 0, pos)) % 2 == 0
+_HEREDOC_QUOTES = re.compile("\"\"\"|'''")
+
+
+class _Heredocs:
+    """Where heredoc quotes are in a text: whether a position is inside a heredoc, in O(log n).
+
+    Counting the quotes before each candidate line instead would cost O(file) per candidate,
+    quadratic on a long file.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.quotes = [m.start() for m in _HEREDOC_QUOTES.finditer(text)]
+
+    def outside(self, pos: int) -> bool:
+        """True when an even number of heredoc quotes comes before `pos`."""
+        return bisect.bisect_left(self.quotes, pos) % 2 == 0
 
 
 def unit_start(prefix: str) -> int:
@@ -49,8 +63,9 @@ def unit_start(prefix: str) -> int:
     The cursor's own line counts: a cursor on `  def parse(` starts its unit there.
     """
     starts = [m.start() for m in _UNIT_START.finditer(prefix)]
+    heredocs = _Heredocs(prefix) if starts else None
     for pos in reversed(starts):
-        if _outside_heredoc(prefix, pos):
+        if heredocs is not None and heredocs.outside(pos):
             return pos
     return 0
 
@@ -77,8 +92,9 @@ def unit_end(text: str, offset: int) -> int:
     if line_end < 0:
         return len(text)
     boundary = _BOUNDARY[min(_indent(text, unit_start(text[:offset])), 2)]
+    heredocs = _Heredocs(text)
     for m in boundary.finditer(text, line_end + 1):
-        if _outside_heredoc(text, m.start()):
+        if heredocs.outside(m.start()):
             return m.start()
     return len(text)
 
@@ -114,8 +130,9 @@ def unit_around(text: str, offset: int) -> Unit:
     if indent:
         shallower = re.compile(rf"^ {{0,{indent - 1}}}(?=\S)", re.MULTILINE)
         starts = [m.start() for m in shallower.finditer(text, 0, start)]
+        heredocs = _Heredocs(text)
         for pos in reversed(starts):
-            if _outside_heredoc(text, pos):
+            if heredocs.outside(pos):
                 line_end = text.find("\n", pos, start)
                 opener = text[pos: line_end if line_end >= 0 else start]
                 break

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from elixir_coder.server.analysis.source import new_parser
+from elixir_coder.server.analysis.source import count_errors, new_parser
 
 
 def parse(code: str) -> Node:
@@ -35,11 +35,4 @@ def parses(code: str) -> bool:
 
 def error_nodes(code: str) -> int:
     """ERROR and MISSING nodes in the parse of `code`."""
-    count, stack = 0, [parse(code)]
-    while stack:
-        node = stack.pop()
-        if node.is_error or node.is_missing:
-            count += 1
-        if node.has_error:
-            stack.extend(node.children)
-    return count
+    return count_errors(parse(code))

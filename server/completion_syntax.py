@@ -17,29 +17,16 @@ is welcome.
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 
-from tree_sitter import Node, Parser, Tree
+from tree_sitter import Tree
 
 from elixir_coder.model.regions import unit_around
 
-from .analysis.source import new_parser
+from .analysis.source import count_errors, thread_parser
 
 # A word (identifiers, atoms, attributes, `foo?`, `bar!`), a run of blanks, or one other character.
 _LEXEME = re.compile(r"[\w?!@:]+|\s+|[^\w\s]")
-
-
-def count_errors(root: Node) -> int:
-    """ERROR and MISSING nodes under `root`, descending only into subtrees that have one."""
-    count, stack = 0, [root]
-    while stack:
-        node = stack.pop()
-        if node.is_error or node.is_missing:
-            count += 1
-        if node.has_error:
-            stack.extend(node.children)
-    return count
 
 
 @dataclass(frozen=True)
@@ -91,7 +78,7 @@ def _point_after(start: tuple[int, int], inserted: bytes) -> tuple[int, int]:
 
 
 class SyntaxGuard:
-    """Checks proposals against the document's grammar (one parser per thread: parsers are not thread-safe).
+    """Checks proposals against the document's grammar (with this thread's parser).
 
     Args:
         max_parses: incremental parses at most per proposal; past it the best prefix found so
@@ -100,13 +87,6 @@ class SyntaxGuard:
 
     def __init__(self, max_parses: int = 24) -> None:
         self.max_parses = max_parses
-        self._local = threading.local()
-
-    def _parser(self) -> Parser:
-        parser = getattr(self._local, "parser", None)
-        if parser is None:
-            parser = self._local.parser = new_parser()
-        return parser
 
     def check(self, prefix: str, suffix: str, text: str, multiline: bool) -> Checked:
         """The longest prefix of `text` that adds the fewest syntax errors to the unit around the cursor.
@@ -122,7 +102,7 @@ class SyntaxGuard:
         opener = unit.opener + "\n" if unit.opener else ""
         before = (opener + prefix[unit.start:]).encode("utf-8", "surrogatepass")
         after = (suffix[: max(0, unit.end - len(prefix))] + unit.closer).encode("utf-8", "surrogatepass")
-        parser = self._parser()
+        parser = thread_parser()
         base = parser.parse(before + after)
         base_errors = count_errors(base.root_node)
         row = before.count(b"\n")

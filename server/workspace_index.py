@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tree_sitter import Node, Parser
 
-from .analysis.source import new_parser
+from .analysis.source import new_parser, thread_parser
 
 # Files above this size are skipped by `scan`: hand-written modules are far smaller (Elixir's
 # largest, kernel.ex, is about 200 KB) and a generated blob would only slow the index down.
@@ -491,14 +491,9 @@ class ProjectIndex:
         self._files: dict[Path, tuple[int, list[ModuleInfo]]] = {}
         self._modules: dict[str, ModuleInfo] = {}
         self._scratch: dict[Path, tuple[int, list[ModuleInfo]]] = {}
-        self._local = threading.local()
 
     def _parser(self) -> Parser:
-        # tree-sitter parsers are not thread-safe: one per thread.
-        parser = getattr(self._local, "parser", None)
-        if parser is None:
-            parser = self._local.parser = new_parser()
-        return parser
+        return thread_parser()
 
     # --- writing -----------------------------------------------------------------------------
 

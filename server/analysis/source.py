@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,29 @@ def _indexed_types_query() -> Query:
 def new_parser() -> Parser:
     """A fresh parser; parsers are not thread-safe, so each thread or document owns one."""
     return Parser(elixir_language())
+
+
+_thread_parsers = threading.local()
+
+
+def thread_parser() -> Parser:
+    """This thread's parser, made on first use (parsers are not thread-safe, and making one per parse is waste)."""
+    parser = getattr(_thread_parsers, "parser", None)
+    if parser is None:
+        parser = _thread_parsers.parser = new_parser()
+    return parser
+
+
+def count_errors(root: Node) -> int:
+    """ERROR and MISSING nodes under `root`, descending only into subtrees that have one."""
+    count, stack = 0, [root]
+    while stack:
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            count += 1
+        if node.has_error:
+            stack.extend(node.children)
+    return count
 
 
 @dataclass

@@ -4,13 +4,10 @@ driven by pygls's LanguageClient; feedback lands in a real SQLite file."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sqlite3
 import sys
-import threading
 from collections.abc import AsyncIterator, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +15,7 @@ import pytest
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.client import LanguageClient
+from stand_in import StandInModel, serving
 
 TIMEOUT = 20
 
@@ -304,40 +302,21 @@ async def test_remote_backend_serves_completions_from_serve_model(tmp_path: Path
             await stop(c)
 
 
-class BrokenLineModel(BaseHTTPRequestHandler):
-    """A stand-in for a remote model server (OpenAI `/v1/completions` on loopback) that always
-    proposes a line cut after an operator, the kind of proposal a small model makes when its token
-    budget runs out; a real model cannot be made to do that on demand."""
+class BrokenLineModel(StandInModel):
+    """A stand-in for a remote model server that always proposes a line cut after an operator, the
+    kind of proposal a small model makes when its token budget runs out (a real model cannot be
+    made to do that on demand)."""
 
-    TEXT = "Enum.sum(items) +"
+    model_id = "broken"
 
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def _send(self, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        self._send({"object": "list", "data": [{"id": "broken", "version": "broken-1", "context_length": 2048}]})
-
-    def do_POST(self) -> None:  # noqa: N802
-        self.rfile.read(int(self.headers["Content-Length"]))
-        self._send({"id": "c", "object": "text_completion", "model": "broken",
-                    "choices": [{"index": 0, "text": self.TEXT, "finish_reason": "length"}]})
+    def choices(self, prompt: str, n: int) -> list[str]:
+        return ["Enum.sum(items) +"] * n
 
 
 @pytest.fixture()
 def broken_model_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), BrokenLineModel)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(BrokenLineModel) as url:
+        yield url
 
 
 TOTALS = "defmodule Shop.Totals do\n  def total(items) do\n    sum =\n  end\nend\n"

@@ -11,13 +11,10 @@ eight identical ones; once the prompt carries a clarification, candidates that f
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import shutil
 import sys
-import threading
 from collections.abc import AsyncIterator, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Union
 
@@ -25,6 +22,7 @@ import pytest
 from lsprotocol import types as lsp
 from lsprotocol.converters import get_converter
 from pygls.lsp.client import LanguageClient
+from stand_in import StandInModel, serving
 
 pytestmark = pytest.mark.skipif(shutil.which("elixir") is None, reason="needs Elixir to run candidates")
 
@@ -68,43 +66,22 @@ def scripted_choices(prompt: str, n: int) -> list[str]:
     return [":ok\n  end\n"] * n
 
 
-class ScriptedModel(BaseHTTPRequestHandler):
+class ScriptedModel(StandInModel):
     """The scripted stand-in for a remote model server."""
 
+    model_id = "scripted"
     prompts: list[str] = []
 
-    def log_message(self, *args: Any) -> None:
-        pass
-
-    def _send(self, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        self._send({"object": "list", "data": [{"id": "scripted", "version": "scripted-1", "context_length": 2048}]})
-
-    def do_POST(self) -> None:  # noqa: N802
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        ScriptedModel.prompts.append(body["prompt"])
-        n = int(body.get("n", 1))
-        texts = scripted_choices(body["prompt"], n)[:n]
-        self._send({"id": "c", "object": "text_completion", "model": "scripted",
-                    "choices": [{"index": i, "text": t, "finish_reason": "stop"} for i, t in enumerate(texts)]})
+    def choices(self, prompt: str, n: int) -> list[str]:
+        ScriptedModel.prompts.append(prompt)
+        return scripted_choices(prompt, n)
 
 
 @pytest.fixture()
 def model_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedModel)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     ScriptedModel.prompts = []
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(ScriptedModel) as url:
+        yield url
 
 
 def client_converter() -> Any:

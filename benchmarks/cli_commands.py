@@ -257,6 +257,15 @@ def _cmd_test_gen(args: argparse.Namespace) -> int:
     return 1 if args.reference and failing else 0
 
 
+def _add_run_options(p: argparse.ArgumentParser, jobs: str, per: str, example: str, suite: str) -> None:
+    """How a suite that executes Elixir runs: parallelism, limits per run, which items, which suite."""
+    p.add_argument("--jobs", type=int, help=f"{jobs} (default: CPU cores)")
+    p.add_argument("--wall-time", type=float, default=20.0, help=f"seconds per {per} (default 20)")
+    p.add_argument("--memory-mb", type=int, default=2048, help="address-space limit per process (default 2048)")
+    p.add_argument("--problems", help=f"comma-separated id prefixes to run (e.g. {example})")
+    p.add_argument("--suite", help=f"{suite} directory (default: the shipped suite)")
+
+
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
     """Which model a suite runs, and its generation lengths (the same for every model-driven suite)."""
     parser.add_argument("--model", help="registry version to evaluate (default: the one in service)")
@@ -278,11 +287,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ee.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
     ee.add_argument("--temperature", type=float, help="default: 0 for one sample, else 0.8")
     _add_model_options(ee)
-    ee.add_argument("--jobs", type=int, help="parallel Elixir processes (default: CPU cores)")
-    ee.add_argument("--wall-time", type=float, default=20.0, help="seconds per sample (default 20)")
-    ee.add_argument("--memory-mb", type=int, default=2048, help="address-space limit per sample (default 2048)")
-    ee.add_argument("--problems", help="comma-separated id prefixes to run (e.g. EE00,EE101)")
-    ee.add_argument("--suite", help="problem directory (default: the shipped suite)")
+    _add_run_options(ee, jobs="parallel Elixir processes", per="sample", example="EE00,EE101", suite="problem")
     ee.add_argument("--cache-dir", help="result cache (default: $ELIXIR_CODER_HOME/cache/elixir-eval)")
     ee.add_argument("--no-cache", action="store_true", help="execute every sample again")
     ee.add_argument("--output", help="write the JSON result here")
@@ -292,11 +297,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     tg.add_argument("--seed", type=int, default=0, help="generation seed (default 0)")
     tg.add_argument("--temperature", type=float, help="default: 0 (greedy)")
     _add_model_options(tg)
-    tg.add_argument("--jobs", type=int, help="items run in parallel (default: CPU cores)")
-    tg.add_argument("--wall-time", type=float, default=20.0, help="seconds per run on the original (default 20)")
-    tg.add_argument("--memory-mb", type=int, default=2048, help="address-space limit per process (default 2048)")
-    tg.add_argument("--problems", help="comma-separated id prefixes to run (e.g. TG00,TG041)")
-    tg.add_argument("--suite", help="item directory (default: the shipped suite)")
+    _add_run_options(tg, jobs="items run in parallel", per="run on the original", example="TG00,TG041", suite="item")
     tg.add_argument("--no-report", action="store_true", help="leave docs/reports alone")
     tg.add_argument("--output", help="write the JSON result here (default: docs/reports/test_gen_MODE.json)")
     tg.set_defaults(func=_cmd_test_gen, samples=1)

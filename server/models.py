@@ -191,7 +191,11 @@ class ModelService:
             return RemoteEngine(choice.remote_url, model=choice.remote_model, api_key=choice.remote_api_key)
         model_dir = self.registry.resolve(version, adapter) if version else self.model_dir(choice, adapter)
         engine = Engine(model_dir, device=choice.device, compute_type=choice.compute_type)
-        engine.warm_up()  # part of loading: the first request is then as fast as the others
+        try:
+            engine.warm_up()  # part of loading: the first request is then as fast as the others
+        except (RuntimeError, ValueError) as exc:
+            engine.close()
+            raise ModelDirectoryError(f"{model_dir}: the model loads but cannot generate ({exc})") from exc
         return engine
 
     def model_dir(self, choice: BackendChoice, adapter: str) -> Path:

@@ -189,6 +189,24 @@ def test_model_service_loads_with_default_settings_without_configure(tmp_path: P
         service.close()
 
 
+def test_a_model_that_loads_but_cannot_generate_is_refused_clearly(tmp_path: Path, monkeypatch):
+    import pytest
+
+    from elixir_coder.model.engine import Engine
+    from elixir_coder.model.manifest import ModelDirectoryError
+    from elixir_coder.model.registry import SHIPPED_DEFAULT, Registry
+    from elixir_coder.server.models import ModelService
+
+    def broken(self: Engine) -> float:
+        raise RuntimeError("unsupported layer")  # what CTranslate2 raises for a model it cannot run
+
+    monkeypatch.setattr(Engine, "warm_up", broken)
+    service = ModelService(Registry(tmp_path / "reg", shipped=SHIPPED_DEFAULT))
+    with pytest.raises(ModelDirectoryError, match="loads but cannot generate .unsupported layer"):
+        service.load("base")
+    assert "cannot generate" in (service.error or "")
+
+
 def test_model_service_routes_an_ab_experiment_stably_per_file(tmp_path: Path):
     from elixir_coder.model.ab import ABController
     from elixir_coder.model.registry import SHIPPED_DEFAULT, Registry

@@ -62,10 +62,14 @@ def unit_start(prefix: str) -> int:
 
     The cursor's own line counts: a cursor on `  def parse(` starts its unit there.
     """
-    starts = [m.start() for m in _UNIT_START.finditer(prefix)]
-    heredocs = _Heredocs(prefix) if starts else None
+    return _unit_start(prefix, len(prefix), _Heredocs(prefix))
+
+
+def _unit_start(text: str, offset: int, heredocs: _Heredocs) -> int:
+    """`unit_start` over `text[:offset]`, with the heredoc table of `text` (the same before `offset`)."""
+    starts = [m.start() for m in _UNIT_START.finditer(text, 0, offset)]
     for pos in reversed(starts):
-        if heredocs is not None and heredocs.outside(pos):
+        if heredocs.outside(pos):
             return pos
     return 0
 
@@ -88,11 +92,16 @@ def unit_end(text: str, offset: int) -> int:
         text: the whole document.
         offset: the cursor.
     """
+    heredocs = _Heredocs(text)
+    return _unit_end(text, offset, _unit_start(text, offset, heredocs), heredocs)
+
+
+def _unit_end(text: str, offset: int, start: int, heredocs: _Heredocs) -> int:
+    """`unit_end` for a unit already known to start at `start`."""
     line_end = text.find("\n", offset)
     if line_end < 0:
         return len(text)
-    boundary = _BOUNDARY[min(_indent(text, unit_start(text[:offset])), 2)]
-    heredocs = _Heredocs(text)
+    boundary = _BOUNDARY[min(_indent(text, start), 2)]
     for m in boundary.finditer(text, line_end + 1):
         if heredocs.outside(m.start()):
             return m.start()
@@ -123,14 +132,14 @@ def unit_around(text: str, offset: int) -> Unit:
     is an error in the file, but `end` alone after it reads as a name. Parsing the opener, the
     unit and the closer together keeps that context for a few lines' cost.
     """
-    start = unit_start(text[:offset])
-    end = unit_end(text, offset)
+    heredocs = _Heredocs(text)
+    start = _unit_start(text, offset, heredocs)
+    end = _unit_end(text, offset, start, heredocs)
     indent = _indent(text, start)
     opener = closer = ""
     if indent:
         shallower = re.compile(rf"^ {{0,{indent - 1}}}(?=\S)", re.MULTILINE)
         starts = [m.start() for m in shallower.finditer(text, 0, start)]
-        heredocs = _Heredocs(text)
         for pos in reversed(starts):
             if heredocs.outside(pos):
                 line_end = text.find("\n", pos, start)

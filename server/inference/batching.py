@@ -212,6 +212,7 @@ class Batcher:
         self.name = name
         self._queue: queue.Queue[BatchJob] = queue.Queue(maxsize=max_queue)
         self._closing = threading.Event()
+        self.workers = workers
         self._threads = [threading.Thread(target=self._work, name=f"batcher-{name}-{i}", daemon=True)
                          for i in range(workers)]
         self._recent_batch_s = 0.05

@@ -82,7 +82,7 @@ def build_server(args: argparse.Namespace):  # noqa: ANN201 - (ServerState, Star
         return Batcher(lease, window_ms=window, max_batch_size=size, max_queue=args.max_queue, name=name,
                        workers=workers)
 
-    instances = [ModelInstance(s, registry, args.device, args.compute_type, batcher, workers=workers) for s in specs]
+    instances = [ModelInstance(s, registry, args.device, args.compute_type, batcher) for s in specs]
     try:
         pool = ModelPool(instances, splits, registry)
     except ValueError as exc:

@@ -148,10 +148,8 @@ class ModelInstance:
         device: str,
         compute_type: str | None,
         batcher_factory: Callable[[Callable[[], contextlib.AbstractContextManager[Engine | None]], str], Batcher],
-        workers: int = 1,
     ) -> None:
         self.spec = spec
-        self.workers = workers
         self.registry = registry
         self.device = device
         self.compute_type = compute_type
@@ -193,7 +191,9 @@ class ModelInstance:
         """
         try:
             path = self.spec.resolve(self.registry)
-            engine = Engine(path, device=self.device, compute_type=self.compute_type, inter_threads=self.workers)
+            # One CTranslate2 replica per batch worker, so the workers' batches really run at once.
+            engine = Engine(path, device=self.device, compute_type=self.compute_type,
+                            inter_threads=self.batcher.workers)
         except ModelDirectoryError as exc:
             self.error = str(exc)
             raise

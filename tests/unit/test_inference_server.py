@@ -65,8 +65,7 @@ def make_state(
         return Batcher(lease, window_ms=window_ms, max_batch_size=max_batch, max_queue=max_queue, name=name,
                        workers=workers)
 
-    instances = [ModelInstance(InstanceSpec.parse(m), registry, "cpu", None, batcher, workers=workers)
-                 for m in models]
+    instances = [ModelInstance(InstanceSpec.parse(m), registry, "cpu", None, batcher) for m in models]
     pool = ModelPool(instances, splits, registry)
     assert pool.load_all() == []
     return ServerState(pool, settings or ServerSettings(), keys or ApiKeys())
@@ -131,6 +130,7 @@ def test_32_concurrent_clients_each_get_their_own_result(tmp_path: Path, engine:
     cases = [(PROMPTS[i % len(PROMPTS)], 4 + (i % 5) * 5) for i in range(32)]
     expected = [local(engine, p, max_tokens=m) for p, m in cases]
     state = make_state(tmp_path, window_ms=20, workers=workers)
+    assert state.pool.instances["default"].engine.inter_threads == workers  # one replica per worker
     with serve(state) as srv, httpx.Client(limits=httpx.Limits(max_connections=64)) as client:
         barrier = threading.Barrier(32)
 

@@ -492,9 +492,6 @@ class ProjectIndex:
         self._modules: dict[str, ModuleInfo] = {}
         self._scratch: dict[Path, tuple[int, list[ModuleInfo]]] = {}
 
-    def _parser(self) -> Parser:
-        return thread_parser()
-
     # --- writing -----------------------------------------------------------------------------
 
     def scan(self, max_files: int = 5000, max_bytes_per_file: int = DEFAULT_MAX_BYTES_PER_FILE) -> ScanReport:
@@ -540,7 +537,7 @@ class ProjectIndex:
             old = self._files.get(key)
         if old is not None and old[0] == data_hash:
             return list(old[1])
-        modules, broken = _parse(text, key, self._parser())
+        modules, broken = _parse(text, key, thread_parser())
         with self._lock:
             old = self._files.get(key)
             if old is not None and broken:
@@ -620,7 +617,7 @@ class ProjectIndex:
             cached = self._scratch.get(key)
         if cached is not None and cached[0] == digest:
             return list(cached[1])
-        modules = extract_modules(text, key, self._parser())
+        modules = extract_modules(text, key, thread_parser())
         with self._lock:
             # Completion asks for the same text several times (prompt context, symbols):
             # keep the last parse of a few documents.

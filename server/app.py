@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -21,9 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
 
 from elixir_coder.telemetry.events import Event, EventKind, new_request_id
 from elixir_coder.telemetry.export import Exporters, ExportSettings
@@ -58,6 +57,7 @@ from .features.generate_actions import (
 )
 from .features.hover import hover_for
 from .feedback import FeedbackTracker
+from .jsonrpc_guard import GuardedProtocol, serve_stdio
 from .models import ModelService
 from .settings import Settings, parse_settings
 from .workspace import ProjectIndex, module_header, signature_context
@@ -86,36 +86,10 @@ class Analysed:
     diagnostics: list[lsp.Diagnostic] = field(default_factory=list)
 
 
-class _Rejected:
-    """Stands in for a request whose params could not be read; it has been answered with an error."""
+class ElixirCoderProtocol(GuardedProtocol):
+    """The guarded protocol (see `jsonrpc_guard`), knowing which of our requests take no params."""
 
-    jsonrpc = "2.0"
-
-
-class ElixirCoderProtocol(LanguageServerProtocol):
-    """pygls' protocol, answering requests with malformed params with InvalidParams instead of silence."""
-
-    def structure_message(self, data: dict[str, Any]) -> Any:
-        """Deserialize; a request that fails gets an InvalidParams error response right away."""
-        if isinstance(data, dict) and data.get("method") in PARAMLESS_REQUESTS and "params" not in data:
-            # JSON-RPC lets a request omit params; pygls insists on the key for custom methods.
-            data = {**data, "params": None}
-        try:
-            return super().structure_message(data)
-        except JsonRpcException:
-            if not (isinstance(data, dict) and "jsonrpc" in data and "id" in data and "method" in data):
-                raise
-            method = data.get("method")
-            message = f"invalid params for {method!r}; request ignored"
-            log.warning(message)
-            self._send_response(data["id"], None, JsonRpcInvalidParams(message).to_response_error())
-            return _Rejected()
-
-    def handle_message(self, message: Any) -> None:
-        """Dispatch, skipping requests already rejected."""
-        if isinstance(message, _Rejected):
-            return
-        super().handle_message(message)
+    paramless_requests = PARAMLESS_REQUESTS
 
 
 class ElixirCoderServer(LanguageServer):
@@ -145,6 +119,15 @@ class ElixirCoderServer(LanguageServer):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._load_count = 0
         self._progress_begun: asyncio.Task[str | None] | None = None
+
+    def start_io(self, stdin: Any = None, stdout: Any = None) -> None:  # type: ignore[override]
+        """Serve over stdio through the guarded reader; the process ends with the LSP exit status."""
+        raise SystemExit(serve_stdio(self.protocol, stdin, stdout))
+
+    @property
+    def guard(self) -> GuardedProtocol:
+        """The protocol, typed as the guard it is."""
+        return self.protocol  # type: ignore[return-value]
 
     # --- helpers the handlers share ---------------------------------------------------------
 
@@ -335,6 +318,7 @@ class ElixirCoderServer(LanguageServer):
                             "syntaxCut": self.completions.stats.syntax_cut,
                             "syntaxDropped": self.completions.stats.syntax_dropped},
             "completionsEnabled": self.settings.completions_enabled,
+            "protocol": {**self.guard.stats.as_dict(), "open": self.guard.open_requests},
             "telemetry": {"enabled": recorder is not None, "written": recorder.written if recorder else 0,
                           "dropped": recorder.dropped if recorder else 0, "pending": recorder.pending if recorder else 0},
         }
@@ -557,12 +541,24 @@ def build_server() -> ElixirCoderServer:
 
 def _configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    # pygls logs every message body at INFO: megabytes per opened file, and text users did not ask to log.
+    logging.getLogger("pygls").setLevel(logging.WARNING)
 
 
 def run_stdio() -> None:
-    """Serve over stdin/stdout."""
+    """Serve over stdin/stdout; exits 0 after shutdown and exit, 1 when the client exits or leaves without shutdown."""
     _configure_logging()
-    build_server().start_io()
+    ls = build_server()
+    code = serve_stdio(ls.guard)
+    if not ls.guard._shutdown:
+        on_shutdown(ls, None)  # exit without shutdown: still write pending feedback
+    logging.shutdown()
+    try:
+        sys.stdout.flush()
+    except OSError:
+        pass
+    # Worker threads may be busy with a long analysis; the LSP exit must not wait for them.
+    os._exit(code)
 
 
 def run_tcp(host: str, port: int) -> None:

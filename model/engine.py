@@ -18,7 +18,7 @@ from pathlib import Path
 import ctranslate2
 
 from .manifest import Manifest, ModelDirectoryError, validate_model_dir
-from .prompt import build_prompt
+from .prompt import build_prompt, without_lone_surrogates
 from .tokenizer import ModelTokenizer
 
 DEFAULT_CONTEXT = 512
@@ -238,6 +238,14 @@ class Engine:
         return build_prompt(self.tokenizer, req.prefix, req.suffix, budget=budget, fim=self.manifest.has_fim,
                             header=req.context).tokens
 
+    @staticmethod
+    def _encodable(req: GenerationRequest) -> GenerationRequest:
+        """The request with lone surrogates replaced: the tokenizer takes only valid Unicode."""
+        clean = {k: without_lone_surrogates(getattr(req, k)) for k in ("prefix", "suffix", "context")
+                 if getattr(req, k)}
+        changed = {k: v for k, v in clean.items() if v is not getattr(req, k)}
+        return replace(req, **changed) if changed else req  # type: ignore[arg-type]
+
     def _cut(self, text: str, req: GenerationRequest) -> tuple[str, bool]:
         return cut_at_stops(text, req)
 
@@ -254,6 +262,9 @@ class Engine:
         document and the model stops at once. The spaces are taken off the prompt and off the
         front of each completion instead.
         """
+        req = self._encodable(req)
+        if not req.prefix and not self.manifest.has_fim:
+            return []  # nothing to continue: CTranslate2 refuses an empty prompt
         healed, removed = heal_trailing_spaces(req)
         if removed:
             return [unheal(c, removed) for c in self.generate(healed)]
@@ -341,6 +352,9 @@ class Engine:
         Stops at the request's stops and checks `cancelled` between tokens; closing the
         iterator early stops decoding.
         """
+        req = self._encodable(req)
+        if not req.prefix and not self.manifest.has_fim:
+            return
         healed, removed = heal_trailing_spaces(req)
         if removed:
             yield from _unheal_stream(self.stream(healed), removed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .tokenizer import ModelTokenizer
@@ -14,6 +15,17 @@ class Prompt:
     tokens: list[str]
     prefix_lines_kept: int
     suffix_lines_kept: int
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_lone_surrogates(text: str) -> str:
+    """`text` with each lone surrogate (an editor buffer may hold them; no encoder takes them) as U+FFFD.
+
+    One character for one, so offsets into the text stay valid.
+    """
+    return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
 
 
 def _line_costs(tok: ModelTokenizer, pieces: list[str]) -> list[int]:

@@ -105,6 +105,9 @@ class ElixirCoderServer(LanguageServer):
         self.generations: dict[str, int] = {}
         self.debouncer = Debouncer()
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="elixir-coder-analysis")
+        # Short per-request work (cursor context, routing, hover, quick fixes) off the event loop and
+        # never queued behind a long analysis on `worker`.
+        self.request_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="elixir-coder-request")
         self.external_cache = ExternalCache()
         self.external = default_external_runner()
         self.metrics = Metrics()
@@ -162,6 +165,10 @@ class ElixirCoderServer(LanguageServer):
     async def in_worker(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking function on the analysis thread."""
         return await asyncio.get_running_loop().run_in_executor(self.worker, partial(fn, *args, **kwargs))
+
+    async def in_request_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run short blocking work for one request on a request thread."""
+        return await asyncio.get_running_loop().run_in_executor(self.request_pool, partial(fn, *args, **kwargs))
 
     async def refresh(self, uri: str, allow_external: bool = False) -> None:
         """Analyse an open document's current text and publish its diagnostics with its version."""
@@ -316,7 +323,9 @@ class ElixirCoderServer(LanguageServer):
                             "cancelled": self.completions.stats.cancelled_generations,
                             "cacheHits": self.completions.stats.cache_hits,
                             "syntaxCut": self.completions.stats.syntax_cut,
-                            "syntaxDropped": self.completions.stats.syntax_dropped},
+                            "syntaxDropped": self.completions.stats.syntax_dropped,
+                            "timeouts": self.completions.stats.timeouts,
+                            "errors": self.completions.stats.errors},
             "completionsEnabled": self.settings.completions_enabled,
             "protocol": {**self.guard.stats.as_dict(), "open": self.guard.open_requests},
             "telemetry": {"enabled": recorder is not None, "written": recorder.written if recorder else 0,
@@ -503,6 +512,7 @@ def on_status(ls: ElixirCoderServer, params: Any) -> dict[str, Any]:
 def on_shutdown(ls: ElixirCoderServer, params: Any) -> None:
     """Stop the workers (queued work is dropped) and write pending feedback."""
     ls.worker.shutdown(wait=False, cancel_futures=True)
+    ls.request_pool.shutdown(wait=False, cancel_futures=True)
     ls.completions.close()
     if ls.recorder is not None:
         ls.recorder.close()

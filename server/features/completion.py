@@ -82,6 +82,8 @@ class CompletionStats:
     cache_hits: int = 0
     syntax_cut: int = 0  # proposals shortened by the syntax check
     syntax_dropped: int = 0  # proposals dropped by it: every prefix broke the file more than nothing
+    timeouts: int = 0  # requests answered empty because the budget ran out
+    errors: int = 0  # requests answered empty because the model failed (logged)
 
 
 def propose_with(backend: Backend, ctx: CursorContext, settings: Settings, header: Callable[[], str],

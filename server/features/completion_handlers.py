@@ -7,7 +7,9 @@ result to LSP types, and records metrics and feedback.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
@@ -15,6 +17,7 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
+from elixir_coder.model.prompt import without_lone_surrogates
 from elixir_coder.telemetry.events import Event, EventKind, new_request_id
 
 from ..documents import uri_to_path
@@ -25,12 +28,40 @@ from .completion import Proposals
 if TYPE_CHECKING:
     from ..app import ElixirCoderServer
 
+log = logging.getLogger(__name__)
+
 # Command handlers take the server as pygls's LanguageServer: pygls resolves their annotations
 # at run time, when the app module (which imports this one) cannot be imported here.
 
 
+# Whatever happens, a completion is answered within this (an empty answer when the model is
+# slower): editors drop ghost text that comes later anyway, and a request must never hang.
+COMPLETION_BUDGET_S = 3.0
+
+
+@dataclass(frozen=True)
+class _Cursor:
+    text: str
+    offset: int
+    adapter: str
+
+
+def _cursor(ls: ElixirCoderServer, doc: Any, position: lsp.Position, path: Any) -> _Cursor | None:
+    """The text (lone surrogates replaced, one for one), the cursor offset and the adapter (on a worker:
+    all three are linear in the document)."""
+    text = without_lone_surrogates(doc.source)
+    if len(text) > ls.settings.max_file_bytes or len(text.encode("utf-8")) > ls.settings.max_file_bytes:
+        return None
+    offset = max(0, min(len(text), doc.offset_at_position(position)))
+    return _Cursor(text, offset, ls.adapter_for(path, text))
+
+
 async def _proposals(ls: ElixirCoderServer, uri: str, position: lsp.Position, feature: str) -> Proposals | None:
-    """The model's proposals at a position of an open document (None: completions are off)."""
+    """The model's proposals at a position of an open document.
+
+    None when completions are off, the document is unknown or too large, the budget ran out, or
+    the model failed (logged): any text gives proposals or an empty answer, never an error.
+    """
     if not ls.settings.completions_enabled:
         return None
     doc = ls.workspace.text_documents.get(uri)
@@ -38,26 +69,36 @@ async def _proposals(ls: ElixirCoderServer, uri: str, position: lsp.Position, fe
         return None
     started = time.perf_counter()
     ok = True
+    path = uri_to_path(uri)
     try:
-        text = doc.source
-        if len(text.encode("utf-8", "surrogatepass")) > ls.settings.max_file_bytes:
-            return None
-        offset = doc.offset_at_position(position)
-        path = uri_to_path(uri)
-        proposals = await ls.completions.propose(uri, text, offset, ls.settings, ls.adapter_for(path, text),
-                                                 header=partial(ls.prompt_context, path, text, offset),
-                                                 path=str(path) if path else uri)
+        async with asyncio.timeout(COMPLETION_BUDGET_S):
+            cursor = await ls.in_request_thread(_cursor, ls, doc, position, path)
+            if cursor is None:
+                return None
+            text, offset = cursor.text, cursor.offset
+            proposals = await ls.completions.propose(uri, text, offset, ls.settings, cursor.adapter,
+                                                     header=partial(ls.prompt_context, path, text, offset),
+                                                     path=str(path) if path else uri)
         ls.completions.remember(uri, path, doc.language_id, proposals)
         if proposals.model_version is not None:
             ls.metrics.cache_lookup("completion", proposals.cached)
         if proposals.texts:
             ls.metrics.completion_shown(proposals.model_version or "", proposals.adapter)
         return proposals
+    except TimeoutError:
+        ok = False
+        ls.completions.stats.timeouts += 1
+        log.warning("%s at %s:%d:%d: no proposal within %.1f s; answered empty", feature, path or uri,
+                    position.line, position.character, COMPLETION_BUDGET_S)
+        return None
     except asyncio.CancelledError:
         raise
     except Exception:
         ok = False
-        raise
+        ls.completions.stats.errors += 1
+        log.exception("%s failed at %s:%d:%d; answered empty", feature, path or uri, position.line,
+                      position.character)
+        return None
     finally:
         ls.metrics.observe_request(feature, (time.perf_counter() - started) * 1000, ok)
 
@@ -78,13 +119,25 @@ async def on_completion(ls: ElixirCoderServer, params: lsp.CompletionParams) -> 
     items = completion_feature.model_completion_items(proposals, params.position) if proposals else []
     doc = ls.workspace.text_documents.get(uri)
     if doc is not None:
-        text = doc.source
-        line_start = doc.offset_at_position(lsp.Position(params.position.line, 0))
-        character = doc.offset_at_position(params.position) - line_start  # code points, as the index counts
-        symbols = await ls.in_worker(symbol_completions, ls.index, uri_to_path(uri), text, params.position.line,
-                                     character)
+        try:
+            async with asyncio.timeout(COMPLETION_BUDGET_S):
+                symbols = await ls.in_request_thread(_symbols, ls, doc, uri, params.position)
+        except TimeoutError:
+            log.warning("project symbols at %s:%d: over %.1f s; left out", uri, params.position.line,
+                        COMPLETION_BUDGET_S)
+            symbols = []
         items += [_symbol_item(sym, i) for i, sym in enumerate(symbols)]
     return lsp.CompletionList(is_incomplete=True, items=items)
+
+
+def _symbols(ls: ElixirCoderServer, doc: Any, uri: str, position: lsp.Position) -> list[Symbol]:
+    """Project symbols for the cursor (on a request thread: offsets and the index lookup are linear)."""
+    text = without_lone_surrogates(doc.source)
+    if len(text) > ls.settings.max_file_bytes:
+        return []
+    line_start = doc.offset_at_position(lsp.Position(position.line, 0))
+    character = doc.offset_at_position(position) - line_start  # code points, as the index counts
+    return symbol_completions(ls.index, uri_to_path(uri), text, position.line, character)
 
 
 _SYMBOL_KINDS = {"function": lsp.CompletionItemKind.Function, "module": lsp.CompletionItemKind.Module,

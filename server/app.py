@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 import sys
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -35,7 +36,7 @@ from .analysis.runner import AnalysisResult
 from .diagnostic_feedback import diagnostic_changes, diagnostic_counts
 from .documents import ExternalCache, Outcome, analyse_document, default_external_runner, uri_to_path
 from .features import completion as completion_feature
-from .features.code_actions import EXPLAIN_COMMAND, EXPLAIN_KIND, code_actions, explain_actions
+from .features.code_actions import EXPLAIN_COMMAND, EXPLAIN_KIND, FixCache, explain_actions
 from .features.completion import CompletionFeature
 from .features.completion_handlers import (
     on_action_taken,
@@ -60,6 +61,7 @@ from .feedback import FeedbackTracker
 from .jsonrpc_guard import GuardedProtocol, serve_stdio
 from .models import ModelService
 from .settings import Settings, parse_settings
+from .text_limits import lone_cr_as_newline
 from .workspace import ProjectIndex, module_header, signature_context
 
 log = logging.getLogger("elixir_coder.server")
@@ -84,6 +86,7 @@ class Analysed:
     result: AnalysisResult | None
     name: str
     diagnostics: list[lsp.Diagnostic] = field(default_factory=list)
+    fixes: FixCache | None = None  # quick fixes computed so far for this analysis
 
 
 class ElixirCoderProtocol(GuardedProtocol):
@@ -156,11 +159,11 @@ class ElixirCoderServer(LanguageServer):
         self.log_to_client(f"{type(error).__name__}: {error}", lsp.MessageType.Error)
 
     def document(self, uri: str) -> tuple[str, int | None] | None:
-        """(text, version) of an open document; None when it is not open."""
+        """(text, version) of an open document (lone CRs read as line ends); None when it is not open."""
         doc = self.workspace.text_documents.get(uri)
         if doc is None:
             return None
-        return doc.source, doc.version
+        return lone_cr_as_newline(doc.source), doc.version
 
     async def in_worker(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking function on the analysis thread."""
@@ -462,18 +465,32 @@ async def on_close(ls: ElixirCoderServer, params: lsp.DidCloseTextDocumentParams
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
 
+QUICK_FIX_BUDGET_S = 2.0  # per request; what is not computed in time is computed by the next request
+ANALYSIS_WAIT_S = 2.5  # how long a code action waits for an analysis of text changed since the last one
+
+
 async def on_code_action(ls: ElixirCoderServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
-    """Quick fixes for the diagnostics the client sends."""
+    """Quick fixes for the diagnostics the client sends (computed on a request thread, cached per analysis)."""
     uri = params.text_document.uri
     generated: list[lsp.CodeAction] = []
     current = ls.document(uri)
     if current is not None and (not params.context.only or any(k.startswith("refactor") for k in params.context.only)):
-        generated = generate_actions(ls, uri, current[1], current[0], params.range)
-    analysed = await ls.current_analysis(uri)
+        generated = await ls.in_request_thread(generate_actions, ls, uri, current[1], current[0], params.range)
+    try:
+        async with asyncio.timeout(ANALYSIS_WAIT_S):
+            analysed = await ls.current_analysis(uri)
+    except TimeoutError:
+        log.warning("code actions for %s: the analysis takes over %.1f s; quick fixes left out", uri, ANALYSIS_WAIT_S)
+        analysed = None
     if analysed is None or analysed.result is None:
+        if not params.context.only or EXPLAIN_KIND in params.context.only:
+            generated += explain_actions(uri, params.context.diagnostics)
         return track_actions(ls, uri, generated)
-    actions = generated + code_actions(uri, analysed.version, analysed.text, analysed.result, analysed.name,
-                           params.context.diagnostics, ls.encoding)
+    if analysed.fixes is None:
+        analysed.fixes = FixCache(analysed.text)
+    actions = generated + await ls.in_request_thread(
+        analysed.fixes.actions, uri, analysed.version, analysed.result, analysed.name, params.context.diagnostics,
+        ls.encoding, time.monotonic() + QUICK_FIX_BUDGET_S)
     if not params.context.only or EXPLAIN_KIND in params.context.only:
         actions += explain_actions(uri, params.context.diagnostics)
     return track_actions(ls, uri, actions)
@@ -495,13 +512,22 @@ def track_actions(ls: ElixirCoderServer, uri: str, actions: list[lsp.CodeAction]
     return actions
 
 
-def on_hover(ls: ElixirCoderServer, params: lsp.HoverParams) -> lsp.Hover | None:
-    """Explain the diagnostics under the cursor."""
+HOVER_BUDGET_S = 3.0
+
+
+async def on_hover(ls: ElixirCoderServer, params: lsp.HoverParams) -> lsp.Hover | None:
+    """Explain the diagnostics under the cursor (on a request thread: explanations read the code)."""
     analysed = ls.analysed.get(params.text_document.uri)
     if analysed is None:
         return None
-    return hover_for(analysed.diagnostics, params.position, analysed.text, analysed.result, analysed.name,
-                     ls.workspace_root)
+    try:
+        async with asyncio.timeout(HOVER_BUDGET_S):
+            return await ls.in_request_thread(hover_for, analysed.diagnostics, params.position, analysed.text,
+                                              analysed.result, analysed.name, ls.workspace_root)
+    except TimeoutError:
+        log.warning("hover at %s:%d: over %.1f s; answered empty", params.text_document.uri, params.position.line,
+                    HOVER_BUDGET_S)
+        return None
 
 
 def on_status(ls: ElixirCoderServer, params: Any) -> dict[str, Any]:

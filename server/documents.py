@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from .analysis.file_reading import read_regular_file
 from .analysis.runner import AnalysisOptions, AnalysisResult, analyze_sources
 from .analysis.source import SourceFile
 from .settings import Settings
+from .text_limits import overlong_line
 
 log = logging.getLogger(__name__)
 
-# A buffer with this many replacement characters came from a file the editor could not decode.
-_REPLACEMENT = "\ufffd"
 _EXTERNAL_TTL_S = 600.0
 
 
@@ -62,7 +62,12 @@ def display_name(path: Path | None, root: Path, uri: str) -> str:
 
 
 def skip_reason(text: str, max_bytes: int, path: Path | None = None) -> str | None:
-    """Why a document must not be analysed (None when it can be): too large, binary, not UTF-8."""
+    """Why a document must not be analysed (None when it can be): too large, binary, not Unicode,
+    or a line so long that the checks would take minutes (`text_limits`).
+
+    Only the editor's text is looked at: the file on disk may differ, and may be anything (a FIFO
+    or `/dev/zero` opened as a document); `path` is accepted for callers that pass it.
+    """
     if len(text) > max_bytes or len(text.encode("utf-8", errors="surrogatepass")) > max_bytes:
         size = len(text.encode("utf-8", errors="surrogatepass"))
         return f"{size} bytes is over maxFileBytes ({max_bytes})"
@@ -72,24 +77,18 @@ def skip_reason(text: str, max_bytes: int, path: Path | None = None) -> str | No
         text.encode("utf-8")
     except UnicodeEncodeError:
         return "not valid Unicode text (lone surrogates)"
-    if _REPLACEMENT in text and path is not None:
-        try:
-            with path.open("rb") as fh:
-                raw = fh.read(max_bytes + 1)
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return "not UTF-8 on disk (the editor shows replacement characters)"
-        except OSError:
-            pass
-    return None
+    return overlong_line(text)
 
 
-def matches_disk(text: str, path: Path | None) -> bool:
-    """Whether the buffer is what the file on disk holds (the real tools read the disk)."""
+def matches_disk(text: str, path: Path | None, max_bytes: int = 2 * 1024 * 1024) -> bool:
+    """Whether the buffer is what the file on disk holds (the real tools read the disk).
+
+    Only a regular file within `max_bytes` is read; a FIFO, a device or a large file never matches.
+    """
     if path is None:
         return False
     try:
-        return path.read_text(encoding="utf-8") == text
+        return read_regular_file(path, max_bytes).decode("utf-8") == text
     except (OSError, UnicodeDecodeError):
         return False
 
@@ -207,7 +206,7 @@ def analyse_document(
         if external is None:
             if settings.analyzer == "mix":
                 logs.append("analyzer 'mix' is not available in this installation; using the built-in analyzer")
-        elif matches_disk(text, path):
+        elif matches_disk(text, path, settings.max_file_bytes):
             hit, result = external_cache.get(root) if external_cache is not None else (False, None)
             if not hit:
                 result = _external_result(root, settings, external, external_cache, logs)

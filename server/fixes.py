@@ -9,6 +9,7 @@ no action rather than a wrong one. `FIXERS` maps Credo check names to fixers,
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -71,12 +72,24 @@ def _line(text: str, line_no: int) -> tuple[int, str]:
     return start, text[start : end if end >= 0 else len(text)]
 
 
+_last_parse = threading.local()
+
+
+def _parsed(text: str) -> SourceFile:
+    """The parse of `text`, shared by the fixers of one request (they get the same text object);
+    one entry per thread, so a large file is parsed once for all its diagnostics, not once each."""
+    last = getattr(_last_parse, "source", None)
+    if last is None or last.text is not text:
+        last = _last_parse.source = SourceFile("fix.ex", text)
+    return last
+
+
 class _Doc:
     """A parsed document with node offsets in characters (tree-sitter counts bytes)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.src = SourceFile("fix.ex", text)
+        self.src = _parsed(text)
         self._ascii = text.isascii()
 
     def off(self, byte: int) -> int:

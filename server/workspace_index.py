@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tree_sitter import Node, Parser
 
+from .analysis.file_reading import UnreadableFile, read_regular_file
 from .analysis.source import new_parser, thread_parser
 
 # Files above this size are skipped by `scan`: hand-written modules are far smaller (Elixir's
@@ -433,10 +434,9 @@ def _parse(text: str, path: Path, parser: Parser) -> tuple[list[ModuleInfo], boo
 def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES_PER_FILE) -> str:
     """Read an Elixir file as text; raises ValueError saying why a file cannot be indexed."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise ValueError(f"too large ({size} bytes > {max_bytes})")
-        raw = path.read_bytes()
+        raw = read_regular_file(path, max_bytes)  # never blocks on a FIFO, never reads a device
+    except UnreadableFile as exc:
+        raise ValueError(exc.reason) from exc
     except OSError as exc:
         raise ValueError(f"unreadable ({exc.strerror or exc})") from exc
     if b"\x00" in raw[:8192]:

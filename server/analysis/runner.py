@@ -14,6 +14,7 @@ from pathlib import Path
 from .checks import CheckContext, CredoCheck, load_checks
 from .credo_config import CredoConfig, CredoConfigError, load_credo_config
 from .directives import apply_directives, find_directives
+from .file_reading import UnreadableFile, read_regular_file
 from .issues import Finding, Issue
 from .source import MAX_PARSE_BYTES, SourceDecodeError, SourceFile
 
@@ -97,13 +98,12 @@ def load_sources(paths: Iterable[Path], base: Path) -> tuple[list[SourceFile], l
     for path in paths:
         name = _display_name(path, base)
         try:
-            raw = path.read_bytes()
-            if len(raw) > MAX_PARSE_BYTES:
-                problems.append(FileProblem(name, 1, 1, f"file too large to analyse ({len(raw)} bytes)", "unreadable"))
-                continue
+            raw = read_regular_file(path, MAX_PARSE_BYTES)  # FIFOs and devices are refused, not read
             sources.append(SourceFile.from_bytes(raw, name))
         except SourceDecodeError as exc:
             problems.append(FileProblem(name, 1, 1, str(exc), "unreadable"))
+        except UnreadableFile as exc:
+            problems.append(FileProblem(name, 1, 1, f"not analysed: {exc.reason}", "unreadable"))
         except OSError as exc:
             problems.append(FileProblem(name, 1, 1, f"cannot read: {exc.strerror or exc}", "unreadable"))
     return sources, problems

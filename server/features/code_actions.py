@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,8 +12,11 @@ from lsprotocol import types as lsp
 
 from ..analysis.issues import Finding, Issue
 from ..analysis.runner import AnalysisResult
-from ..fixes import FINDING_TITLES, TITLES, Edit, fixes_for, fixes_for_finding, keeps_parsing
+from ..fixes import FINDING_TITLES, TITLES, Edit, fixes_for, fixes_for_finding
 from .diagnostics import encode_range
+from .quick_fix_check import ParsedText
+
+log = logging.getLogger(__name__)
 
 
 def offset_to_position(text: str, offset: int) -> lsp.Position:
@@ -20,9 +26,10 @@ def offset_to_position(text: str, offset: int) -> lsp.Position:
     return lsp.Position(line, offset - (text.rfind("\n", 0, offset) + 1))
 
 
-def to_text_edits(text: str, edits: Sequence[Edit], encoding: str = "utf-16") -> list[lsp.TextEdit]:
+def to_text_edits(text: str, edits: Sequence[Edit], encoding: str = "utf-16",
+                  lines: list[str] | None = None) -> list[lsp.TextEdit]:
     """Fixer edits (character offsets) as LSP TextEdits in the client's position encoding."""
-    lines = text.split("\n")
+    lines = text.split("\n") if lines is None else lines
     out = []
     for e in sorted(edits, key=lambda e: e.start):
         rng = lsp.Range(offset_to_position(text, e.start), offset_to_position(text, e.end))
@@ -72,6 +79,49 @@ def _action(title: str, uri: str, version: int | None, text_edits: list[lsp.Text
     )
 
 
+def _diagnostic_key(diag: lsp.Diagnostic) -> tuple[Any, ...]:
+    data = _data(diag)
+    r = diag.range
+    return (diag.source, str(diag.code), r.start.line, r.start.character, r.end.line, r.end.character,
+            data.get("check"), data.get("line"), data.get("column"))
+
+
+class FixCache:
+    """Quick fixes computed for one analysis: the text parsed once, each diagnostic's fix computed once.
+
+    Kept with the published analysis, so repeated code-action requests (editors send one per
+    cursor move) cost a lookup.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._parsed: ParsedText | None = None
+        self._lines: list[str] | None = None
+        self.fixes: dict[tuple[Any, ...], tuple[str, list[lsp.TextEdit]] | None] = {}
+        self.lock = threading.Lock()  # one request at a time computes with this parse
+
+    @property
+    def parsed(self) -> ParsedText:
+        """The text, parsed on first need."""
+        if self._parsed is None:
+            self._parsed = ParsedText(self.text)
+        return self._parsed
+
+    @property
+    def lines(self) -> list[str]:
+        """The text's lines, split once."""
+        if self._lines is None:
+            self._lines = self.text.split("\n")
+        return self._lines
+
+    def actions(self, uri: str, version: int | None, result: AnalysisResult, filename: str,
+                diagnostics: Sequence[lsp.Diagnostic], encoding: str = "utf-16",
+                deadline: float | None = None) -> list[lsp.CodeAction]:
+        """`code_actions` for this text with this cache (blocking; call on a worker thread)."""
+        with self.lock:
+            return code_actions(uri, version, self.text, result, filename, diagnostics, encoding, self, deadline)
+
+
 def code_actions(
     uri: str,
     version: int | None,
@@ -80,31 +130,54 @@ def code_actions(
     filename: str,
     diagnostics: Sequence[lsp.Diagnostic],
     encoding: str = "utf-16",
+    cache: FixCache | None = None,
+    deadline: float | None = None,
 ) -> list[lsp.CodeAction]:
-    """One quick fix per diagnostic that has a safe fix; `result` must be an analysis of `text`."""
+    """One quick fix per diagnostic that has a safe fix; `result` must be an analysis of `text`.
+
+    `cache` (of this text) carries fixes between requests; past `deadline` (time.monotonic) the
+    remaining diagnostics are left without a fix, so a client sending thousands cannot hold a worker.
+    """
+    cache = cache if cache is not None and cache.text is text else FixCache(text)
     actions: list[lsp.CodeAction] = []
     seen: set[tuple[tuple[int, int, str], ...]] = set()
-    for diag in diagnostics:
-        edits: list[Edit] | None = None
-        title = ""
-        if diag.source == "credo":
-            issue = issue_for(diag, result, filename)
-            if issue is not None:
-                edits = fixes_for(text, issue)
-                title = f"{TITLES.get(issue.check, 'Fix')} ({issue.short_name})"
-        elif diag.source == "sobelow":
-            finding = finding_for(diag, result)
-            if finding is not None:
-                edits = fixes_for_finding(text, finding)
-                title = f"{FINDING_TITLES.get(finding.type_name, 'Fix')} ({finding.type_name})"
-        if not edits:
+    for index, diag in enumerate(diagnostics):
+        key = _diagnostic_key(diag)
+        if key not in cache.fixes:
+            if deadline is not None and time.monotonic() > deadline:
+                log.warning("quick fixes: time budget spent after %d of %d diagnostics", index, len(diagnostics))
+                break
+            cache.fixes[key] = _fix(text, result, filename, diag, cache, encoding)
+        fix = cache.fixes[key]
+        if fix is None:
             continue
-        key = tuple((e.start, e.end, e.new_text) for e in edits)
-        if key in seen or not keeps_parsing(text, edits):
+        title, text_edits = fix
+        edit_key = tuple((e.range.start.line, e.range.start.character, e.new_text) for e in text_edits)
+        if edit_key in seen:
             continue
-        seen.add(key)
-        actions.append(_action(title, uri, version, to_text_edits(text, edits, encoding), diag))
+        seen.add(edit_key)
+        actions.append(_action(title, uri, version, text_edits, diag))
     return actions
+
+
+def _fix(text: str, result: AnalysisResult, filename: str, diag: lsp.Diagnostic, cache: FixCache,
+         encoding: str) -> tuple[str, list[lsp.TextEdit]] | None:
+    """The title and edits of a diagnostic's safe fix; None when it has none."""
+    edits: list[Edit] | None = None
+    title = ""
+    if diag.source == "credo":
+        issue = issue_for(diag, result, filename)
+        if issue is not None:
+            edits = fixes_for(text, issue)
+            title = f"{TITLES.get(issue.check, 'Fix')} ({issue.short_name})"
+    elif diag.source == "sobelow":
+        finding = finding_for(diag, result)
+        if finding is not None:
+            edits = fixes_for_finding(text, finding)
+            title = f"{FINDING_TITLES.get(finding.type_name, 'Fix')} ({finding.type_name})"
+    if not edits or not cache.parsed.keeps_parsing(edits):
+        return None
+    return title, to_text_edits(text, edits, encoding, cache.lines)
 
 
 EXPLAIN_COMMAND = "elixirCoder.explain"

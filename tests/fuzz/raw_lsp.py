@@ -145,6 +145,20 @@ class RawServer:
                 self._cond.wait(min(left, 0.2))
             return self.answers[msg_id][0]
 
+    def diagnostics(self, uri: str, timeout: float = 5.0, after: int = 0) -> dict[str, Any]:
+        """The next publishDiagnostics for `uri` (the `after`-th one and later); raises TimeoutError."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = [n["params"] for n in self.notifications
+                         if n["method"] == "textDocument/publishDiagnostics" and n["params"]["uri"] == uri]
+                if len(found) > after:
+                    return found[after]
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no diagnostics for {uri} within {timeout} s")
+                self._cond.wait(min(left, 0.2))
+
     def answer_count(self, msg_id: Any) -> int:
         """How many answers this id got (exactly one is right)."""
         with self._cond:

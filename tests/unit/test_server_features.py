@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 from lsprotocol import types as lsp
@@ -54,12 +55,16 @@ def test_skip_reasons(tmp_path: Path) -> None:
     assert "over maxFileBytes" in (skip_reason("x" * 101, 100) or "")
     assert "binary" in (skip_reason("a\x00b", 100) or "")
     assert "surrogates" in (skip_reason("a\udc80b", 100) or "")
+    # The editor's text is the truth: what is on disk (here a file in another encoding, a device,
+    # a FIFO) is never read to decide.
     bad = tmp_path / "latin1.ex"
     bad.write_bytes("x = \"caf\xe9\"\n".encode("latin-1"))
-    assert "not UTF-8" in (skip_reason('x = "caf\ufffd"\n', 100, bad) or "")
-    good = tmp_path / "ok.ex"
-    good.write_text('x = "\ufffd"\n', encoding="utf-8")
-    assert skip_reason('x = "\ufffd"\n', 100, good) is None
+    assert skip_reason('x = "caf\ufffd"\n', 100, bad) is None
+    fifo = tmp_path / "pipe.ex"
+    os.mkfifo(fifo)
+    assert skip_reason('x = "\ufffd"\n', 100, fifo) is None
+    assert skip_reason("x = 1\n", 100, Path("/dev/zero")) is None
+    assert "characters long" in (skip_reason("x = [" + "1, " * 30000 + "]\n", 10**6) or "")
 
 
 def test_analyse_document_builtin(tmp_path: Path) -> None:

@@ -927,16 +927,22 @@ def _expected_forms(value_text: str, trailing: list[int]) -> list[str]:
     return out
 
 
-_BEGIN_RE = re.compile(r"[0-9_oxb]+$")
-_END_RE = re.compile(r"^[0-9_.]+")
+_BEGIN_CHARS = frozenset("0123456789_oxb")
+_END_RE = re.compile(r"[0-9_.]+")
 
 
 def _source_fragment(line: str, column: int) -> str:
-    """The number text as Credo cuts it out of the line around a token's 1-based column."""
-    head = line[1 : column + 1]
-    m = _BEGIN_RE.search(head)
-    begin = m.group(0) if m else ""
-    m2 = _END_RE.match(line[column + 1 :])
+    """The number text as Credo cuts it out of the line around a token's 1-based column.
+
+    Scans only the run of number characters on each side: a search over the line's head per
+    number was quadratic on one long line (a 200 KB list of numbers took minutes).
+    """
+    end_of_head = min(column + 1, len(line))
+    start = end_of_head
+    while start > 1 and line[start - 1] in _BEGIN_CHARS:
+        start -= 1
+    begin = line[start:end_of_head]
+    m2 = _END_RE.match(line, column + 1)
     end = m2.group(0) if m2 else ""
     end = re.sub(r"\.\..*", "", end)
     return begin + end

@@ -25,6 +25,7 @@ from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
+from elixir_coder.analysis.runner import AnalysisResult
 from elixir_coder.telemetry.events import Event, EventKind, new_request_id
 from elixir_coder.telemetry.export import Exporters, ExportSettings
 from elixir_coder.telemetry.metrics import Metrics
@@ -32,7 +33,6 @@ from elixir_coder.telemetry.recorder import Recorder
 from elixir_coder.telemetry.store import FeedbackStore, RetentionPolicy
 
 from .adapter_routing import adapter_for, project_deps
-from .analysis.runner import AnalysisResult
 from .diagnostic_feedback import diagnostic_changes, diagnostic_counts
 from .documents import ExternalCache, Outcome, analyse_document, default_external_runner, uri_to_path
 from .features import completion as completion_feature

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from lsprotocol import types as lsp
 
-from ..analysis.issues import Finding, Issue
-from ..analysis.runner import AnalysisResult, FileProblem
+from elixir_coder.analysis.issues import Finding, Issue
+from elixir_coder.analysis.runner import AnalysisResult, FileProblem
 
 
 def _docs_dir() -> Path:
@@ -35,7 +35,7 @@ def page_name(source: str, name: str) -> str:
     are documented under their rule name (`Vuln.Plug`)."""
     if source != "sobelow":
         return name
-    from ..analysis.sobelow.base import FINDING_TYPES
+    from elixir_coder.analysis.sobelow.base import FINDING_TYPES
 
     return next((t.name for t in FINDING_TYPES if t.module == name and t.name != name), name)
 

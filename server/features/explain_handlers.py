@@ -16,10 +16,16 @@ from typing import TYPE_CHECKING, Any, cast
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
+from elixir_coder.assist.explain import (
+    ExplainRequest,
+    Explanation,
+    explain,
+    find_targets,
+    is_capable,
+    write_with_model,
+)
 from elixir_coder.model.manifest import ModelDirectoryError, read_manifest
 from elixir_coder.model.registry import BASE
-
-from ..explain import ExplainRequest, Explanation, explain, find_targets, is_capable, write_with_model
 
 if TYPE_CHECKING:
     from ..app import ElixirCoderServer

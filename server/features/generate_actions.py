@@ -22,10 +22,11 @@ from lsprotocol.converters import get_converter
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
-from ..clarify import assess, clarification_comment
+from elixir_coder.assist.clarify import assess, clarification_comment
+from elixir_coder.assist.fixes import Edit
+from elixir_coder.assist.generate import Candidate, Outcome, Site, find_site, generate_checked
+
 from ..documents import uri_to_path
-from ..fixes import Edit
-from ..generate import Candidate, Outcome, Site, find_site, generate_checked
 from .code_actions import to_text_edits
 
 if TYPE_CHECKING:

@@ -32,7 +32,7 @@ from .auth import ApiKeys, RateLimiter, bearer_token
 from .batching import BatchJob, ModelUnavailableError, QueueFullError
 from .instances import ModelInstance, ModelPool, UnknownModelError
 
-access_log = logging.getLogger("elixir_coder.server.inference.access")
+access_log = logging.getLogger("elixir_coder.serving.access")
 
 MAX_STOPS = 4
 MAX_PROMPTS = 16

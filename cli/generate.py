@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from .clarify import Assessment, assess, clarification_comment
-from .generate import Candidate, Outcome, Site, find_site, generate_checked
-from .settings import Settings
+from elixir_coder.assist.clarify import Assessment, assess, clarification_comment
+from elixir_coder.assist.generate import Candidate, Outcome, Site, find_site, generate_checked
+from elixir_coder.server.settings import Settings
 
 NEEDS_ANSWER = 3
 
@@ -88,7 +88,7 @@ def _ask(assessment: Assessment, answer: int | None, out: TextIO, inp: TextIO) -
 
 
 def _load_model(args: argparse.Namespace):  # noqa: ANN202 - a Backend
-    from .models import ModelService
+    from elixir_coder.server.models import ModelService
 
     settings = Settings(model_path=args.model_path, remote_url=args.remote_url, remote_model=args.remote_model)
     service = ModelService()

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from .analysis.ast import call_args, local_call_name, operator, remote_call, strip_parens
-from .analysis.issues import Finding, Issue
-from .analysis.source import SourceFile
+from elixir_coder.analysis.ast import call_args, local_call_name, operator, remote_call, strip_parens
+from elixir_coder.analysis.issues import Finding, Issue
+from elixir_coder.analysis.source import SourceFile
 
 
 @dataclass(frozen=True)

@@ -29,14 +29,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from elixir_coder.analysis.ast import call_args, def_head, local_call_name
+from elixir_coder.analysis.credo_config import CredoConfig, CredoConfigError, load_credo_config
+from elixir_coder.analysis.issues import Finding, Issue
+from elixir_coder.analysis.runner import AnalysisOptions, AnalysisResult, run_credo
+from elixir_coder.analysis.source import SourceFile
 from elixir_coder.model.engine import Completion, GenerationRequest
+from elixir_coder.server.features.diagnostics import page_name
 
-from .analysis.ast import call_args, def_head, local_call_name
-from .analysis.credo_config import CredoConfig, CredoConfigError, load_credo_config
-from .analysis.issues import Finding, Issue
-from .analysis.runner import AnalysisOptions, AnalysisResult, run_credo
-from .analysis.source import SourceFile
-from .features.diagnostics import page_name
 from .fixes import FINDING_TITLES, TITLES, Edit, apply_edits, fixes_for, fixes_for_finding, line_offset
 from .retrieval import CheckPage, Hit, cwe_table, default_index, load_page
 
@@ -218,8 +218,8 @@ def count_reports(text: str, target: Target, filename: str, root: Path | None = 
         return sum(1 for i in run_credo([src], config, options, root) if i.check == target.check)
     if target.line <= 0:
         return None  # configuration and dependency findings are not about this text
-    from .analysis.sobelow.base import FINDING_TYPES
-    from .analysis.sobelow.runner import run_sobelow
+    from elixir_coder.analysis.sobelow.base import FINDING_TYPES
+    from elixir_coder.analysis.sobelow.runner import run_sobelow
 
     others = {t.module for t in FINDING_TYPES if target.type_name not in (t.name, t.module)} | {"Config", "Vuln"}
     found = run_sobelow(root or Path(filename).parent, [src], ignore=others, skip=False)
@@ -557,8 +557,8 @@ def data_flow(finding: Finding, text: str, filename: str | None = None) -> str:
     if finding.type_name == "Misc.BinToTerm":
         return ("Any bytes given to `binary_to_term` can hold atoms and functions, wherever they come from, so "
                 "Sobelow reports every call with **high** confidence.")
-    from .analysis.sobelow.base import file_meta
-    from .analysis.sobelow.callsite import def_params
+    from elixir_coder.analysis.sobelow.base import file_meta
+    from elixir_coder.analysis.sobelow.callsite import def_params
 
     src = SourceFile(filename or finding.file, text)
     sink = src.line(finding.line).strip() if 0 < finding.line <= len(src.lines) else ""
@@ -673,7 +673,7 @@ def explain(target: Target, text: str, result: AnalysisResult | None = None, *, 
         message += f" ({target.confidence} confidence)"
     summary = ""
     if isinstance(target, Issue):
-        from .analysis.checks import find_check
+        from elixir_coder.analysis.checks import find_check
 
         cls = find_check(target.check)
         summary = cls.summary if cls is not None else ""

@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
-from .analysis.source import SourceFile
+from elixir_coder.analysis.source import SourceFile
+
 from .generate import Candidate, Model, Site, sample, split_top_level
 from .sandbox import SandboxLimits, SandboxUnavailable, elixir_available, run_behaviour
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .features.diagnostics import DOCS_DIR
+from elixir_coder.server.features.diagnostics import DOCS_DIR
 
 SOURCES = ("credo", "sobelow")
 CWE_PAGE = "cwe.md"

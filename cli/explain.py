@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .cli import CliError, _project_root
+from .main import CliError, _project_root
 
 
 def parse_location(value: str) -> tuple[Path, int]:
@@ -21,7 +21,7 @@ def parse_location(value: str) -> tuple[Path, int]:
 
 def _capable_engine(args: argparse.Namespace) -> tuple[Any, str] | None:
     """The model named on the command line when it may write explanations, else None."""
-    from .explain import is_capable
+    from elixir_coder.assist.explain import is_capable
 
     if args.remote_url:
         from elixir_coder.model.remote import RemoteEngine
@@ -46,8 +46,8 @@ def _capable_engine(args: argparse.Namespace) -> tuple[Any, str] | None:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    from .analysis.runner import AnalysisOptions, analyze_paths
-    from .explain import explain, find_targets, write_with_model
+    from elixir_coder.analysis.runner import AnalysisOptions, analyze_paths
+    from elixir_coder.assist.explain import explain, find_targets, write_with_model
 
     path, line = parse_location(args.location)
     if not path.is_file():

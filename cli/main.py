@@ -20,9 +20,9 @@ _COMMAND_MODULES = (
     "elixir_coder.training.cli_commands",
     "elixir_coder.telemetry.cli_commands",
     "elixir_coder.benchmarks.cli_commands",
-    "elixir_coder.server.inference.cli_commands",
-    "elixir_coder.server.generate_cli",
-    "elixir_coder.server.explain_cli",
+    "elixir_coder.serving.cli_commands",
+    "elixir_coder.cli.generate",
+    "elixir_coder.cli.explain",
 )
 
 
@@ -31,9 +31,9 @@ class CliError(Exception):
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from .analysis.external import run_external
-    from .analysis.formats import exit_status, render
-    from .analysis.runner import AnalysisOptions, analyze_paths
+    from elixir_coder.analysis.external import run_external
+    from elixir_coder.analysis.formats import exit_status, render
+    from elixir_coder.analysis.runner import AnalysisOptions, analyze_paths
 
     paths = [Path(p) for p in args.paths]
     missing = [str(p) for p in paths if not p.exists()]
@@ -71,7 +71,7 @@ def _project_root(path: Path) -> Path:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from . import app
+    from elixir_coder.server import app
 
     if args.tcp is not None:
         app.run_tcp(args.host, args.tcp)

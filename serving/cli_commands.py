@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from elixir_coder.server.cli import CliError
+from elixir_coder.cli.main import CliError
 from elixir_coder.telemetry.export import is_loopback
 
 log = logging.getLogger(__name__)

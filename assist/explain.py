@@ -558,7 +558,7 @@ def data_flow(finding: Finding, text: str, filename: str | None = None) -> str:
         return ("Any bytes given to `binary_to_term` can hold atoms and functions, wherever they come from, so "
                 "Sobelow reports every call with **high** confidence.")
     from elixir_coder.analysis.sobelow.base import file_meta
-    from elixir_coder.analysis.sobelow.callsite import def_params
+    from elixir_coder.analysis.sobelow.calls import def_params
 
     src = SourceFile(filename or finding.file, text)
     sink = src.line(finding.line).strip() if 0 < finding.line <= len(src.lines) else ""

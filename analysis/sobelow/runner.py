@@ -8,10 +8,11 @@ from typing import Any
 from ..issues import Finding
 from ..source import SourceFile
 from .base import FINDING_TYPES, file_meta
-from .callsite import confidence_at_least, load_templates, render_findings, scan_file, template_findings
-from .config import run_config
+from .callsite import confidence_at_least, scan_file
+from .config_runner import run_config
+from .dependencies import run_vuln
 from .skips import load_sobelow_conf
-from .vuln import run_vuln
+from .xss.raw import load_templates, render_findings, template_findings
 
 __all__ = ["FINDING_TYPES", "run_sobelow", "to_sobelow_json"]
 

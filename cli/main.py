@@ -16,11 +16,11 @@ from pathlib import Path
 # Modules that contribute subcommands through `register(subparsers)`; a missing or broken
 # one must not take the rest of the CLI down.
 _COMMAND_MODULES = (
-    "elixir_coder.model.cli_commands",
+    "elixir_coder.cli.model",
     "elixir_coder.training.cli_commands",
     "elixir_coder.telemetry.cli_commands",
     "elixir_coder.benchmarks.cli_commands",
-    "elixir_coder.serving.cli_commands",
+    "elixir_coder.cli.serve_model",
     "elixir_coder.cli.generate",
     "elixir_coder.cli.explain",
 )

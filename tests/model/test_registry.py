@@ -185,7 +185,8 @@ def test_complete_command_without_any_model(tmp_path: Path, monkeypatch: pytest.
                                             capsys: pytest.CaptureFixture[str]) -> None:
     import argparse
 
-    from elixir_coder.model import cli_commands, registry
+    from elixir_coder.cli import model as cli_commands
+    from elixir_coder.model import registry
 
     monkeypatch.setattr(registry, "SHIPPED_DEFAULT", tmp_path / "no-shipped")
     monkeypatch.setenv("ELIXIR_CODER_HOME", str(tmp_path / "home"))

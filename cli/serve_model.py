@@ -13,8 +13,9 @@ import os
 import sys
 from pathlib import Path
 
-from elixir_coder.cli.main import CliError
 from elixir_coder.telemetry.export import is_loopback
+
+from .main import CliError
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +51,10 @@ def default_workers(device: str) -> int:
 def build_server(args: argparse.Namespace):  # noqa: ANN201 - (ServerState, Starlette); Starlette is optional
     """Load the models and build the app from parsed arguments (separate from `_cmd_serve` for tests)."""
     from elixir_coder.model.registry import Registry
-
-    from .app import ServerSettings, ServerState, create_app
-    from .auth import ApiKeyError, ApiKeys
-    from .batching import Batcher
-    from .instances import InstanceSpec, ModelInstance, ModelPool, parse_split
+    from elixir_coder.serving.app import ServerSettings, ServerState, create_app
+    from elixir_coder.serving.auth import ApiKeyError, ApiKeys
+    from elixir_coder.serving.batching import Batcher
+    from elixir_coder.serving.instances import InstanceSpec, ModelInstance, ModelPool, parse_split
 
     try:
         keys = ApiKeys.load(Path(args.api_keys) if args.api_keys else None)
@@ -131,7 +131,7 @@ def _cmd_serve_model(args: argparse.Namespace) -> int:
 
 
 def _cmd_api_key(args: argparse.Namespace) -> int:
-    from .auth import hash_key, new_key
+    from elixir_coder.serving.auth import hash_key, new_key
 
     key = sys.stdin.readline().strip() if args.stdin else new_key()
     if args.stdin and not key:

@@ -13,7 +13,7 @@ class _UsageError(Exception):
 
 
 def _registry(args: argparse.Namespace):  # noqa: ANN202 - Registry, imported lazily
-    from .registry import Registry
+    from elixir_coder.model.registry import Registry
 
     return Registry(Path(args.registry) if getattr(args, "registry", None) else None)
 
@@ -22,7 +22,7 @@ def _guard(fn):  # noqa: ANN001, ANN202
     """Turn model-directory and usage errors into one line and exit status 1."""
 
     def run(args: argparse.Namespace) -> int:
-        from .manifest import ModelDirectoryError
+        from elixir_coder.model.manifest import ModelDirectoryError
 
         try:
             return fn(args)
@@ -48,7 +48,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 @_guard
 def _cmd_show(args: argparse.Namespace) -> int:
-    from .manifest import read_manifest
+    from elixir_coder.model.manifest import read_manifest
 
     path = _registry(args).resolve(args.version, args.adapter)
     print(json.dumps({"path": str(path), **read_manifest(path).to_dict()}, indent=2))
@@ -101,7 +101,7 @@ def split_at(text: str, line: int, column: int) -> tuple[str, str]:
 
 @_guard
 def _cmd_complete(args: argparse.Namespace) -> int:
-    from .engine import Engine, GenerationRequest
+    from elixir_coder.model.engine import Engine, GenerationRequest
 
     path, line, column = parse_position(args.position)
     try:

@@ -30,12 +30,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from elixir_coder.analysis.ast import call_args, def_head, local_call_name
+from elixir_coder.analysis.check_pages import page_name
 from elixir_coder.analysis.credo_config import CredoConfig, CredoConfigError, load_credo_config
 from elixir_coder.analysis.issues import Finding, Issue
 from elixir_coder.analysis.runner import AnalysisOptions, AnalysisResult, run_credo
 from elixir_coder.analysis.source import SourceFile
 from elixir_coder.model.engine import Completion, GenerationRequest
-from elixir_coder.server.features.diagnostics import page_name
 
 from .fixes import FINDING_TITLES, TITLES, Edit, apply_edits, fixes_for, fixes_for_finding, line_offset
 from .retrieval import CheckPage, Hit, cwe_table, default_index, load_page

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
+from elixir_coder.analysis.check_pages import check_page_path
 from elixir_coder.analysis.runner import AnalysisOptions, analyze_sources
 from elixir_coder.analysis.source import SourceFile
 from elixir_coder.model.engine import Completion, GenerationRequest
-from elixir_coder.server.features.diagnostics import check_page_path
 
 from .sandbox import SandboxUnavailable, elixir_available, parse_with_elixir
 

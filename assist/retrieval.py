@@ -5,7 +5,7 @@ and every CWE row against a query built from the finding. BM25 (Okapi, k1 1.5, b
 written here in a few lines rather than taken from `rank-bm25`: the corpus is ~110 short
 documents, the editor-side install stays free of another dependency, and the scores are
 deterministic. Pages come from the installed `elixir_coder.checks_docs` package
-(`features.diagnostics.DOCS_DIR`), so the index works the same from a checkout and a wheel.
+(`analysis.check_pages.DOCS_DIR`), so the index works the same from a checkout and a wheel.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from elixir_coder.server.features.diagnostics import DOCS_DIR
+from elixir_coder.analysis.check_pages import DOCS_DIR
 
 SOURCES = ("credo", "sobelow")
 CWE_PAGE = "cwe.md"

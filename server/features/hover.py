@@ -9,12 +9,12 @@ from pathlib import Path
 
 from lsprotocol import types as lsp
 
+from elixir_coder.analysis.check_pages import check_page_path
 from elixir_coder.analysis.issues import Finding, Issue
 from elixir_coder.analysis.runner import AnalysisResult
 from elixir_coder.assist.explain import explain
 
 from .code_actions import finding_for, issue_for
-from .diagnostics import check_page_path
 
 # Page sections a hover quotes (Credo pages: What it finds / Why it matters / How to fix;
 # Sobelow pages: What it finds / The attack / How to fix).

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from elixir_coder.analysis.check_pages import DOCS_DIR
 from elixir_coder.analysis.checks import CheckContext, find_check, load_checks
 from elixir_coder.analysis.issues import Finding, Issue
 from elixir_coder.analysis.source import SourceFile
@@ -20,7 +21,6 @@ from elixir_coder.assist.fixes import (
     group_digits,
     keeps_parsing,
 )
-from elixir_coder.server.features.diagnostics import DOCS_DIR
 
 # check (short name) -> (before, after): one fix applied to the first issue the check reports.
 CASES: dict[str, tuple[str, str]] = {

@@ -117,15 +117,28 @@ def mid_line_cases(texts: list[str], n: int, seed: int, per_file: int = 10) -> l
     return cases[:n]
 
 
-def _prompt_tokens(tok, prefix: str, suffix: str | None, max_prefix: int = 320, max_suffix: int = 128) -> list[str]:
-    """FIM-PSM prompt tokens, or a plain left-to-right prompt (prefix only) when suffix is None."""
+def _prompt_tokens(tok, prefix: str, suffix: str | None, max_prefix: int = 320, max_suffix: int = 96,
+                   order: str = "psm") -> list[str]:
+    """FIM prompt tokens (PSM or SPM), or a plain left-to-right prompt (prefix only) when suffix is None.
+    The suffix keeps whole lines, as the editor's prompt builder does."""
     pre = tok.encode(prefix).ids[-max_prefix:]
     if suffix is None:
         return [tok.id_to_token(i) for i in pre]
-    suf = tok.encode(suffix).ids[:max_suffix]
-    ids = [tok.token_to_id("<fim_prefix>"), *pre, tok.token_to_id("<fim_suffix>"), *suf,
-           tok.token_to_id("<fim_middle>")]
+    from elixir_coder.training.pretrain import cut_suffix
+
+    suf = tok.encode(cut_suffix(suffix)).ids[:max_suffix]
+    p, s, m = (tok.token_to_id(t) for t in ("<fim_prefix>", "<fim_suffix>", "<fim_middle>"))
+    ids = [p, s, *suf, m, *pre] if order == "spm" else [p, *pre, s, *suf, m]
     return [tok.id_to_token(i) for i in ids]
+
+
+def _fim_order(model_dir: Path) -> str:
+    from elixir_coder.model.manifest import read_manifest
+
+    try:
+        return read_manifest(model_dir).fim_order
+    except Exception:  # noqa: BLE001 - a directory without a readable manifest is evaluated as PSM
+        return "psm"
 
 
 def generate_lines(model_dir: Path, cases, max_new: int = 40, fim: bool = True) -> list[list[int]]:
@@ -135,13 +148,14 @@ def generate_lines(model_dir: Path, cases, max_new: int = 40, fim: bool = True) 
     from elixir_coder.training.tokenizer import load_tokenizer
 
     tok = load_tokenizer(model_dir)
+    order = _fim_order(model_dir)
     vocab = tok.get_vocab()
     # Byte-level BPE shows "\n" as "Ċ"; newline tokens also carry the next line's indentation.
     stops = sorted({t for t in vocab if "Ċ" in t} | {"<|endoftext|>"})
     gen = ctranslate2.Generator(str(model_dir), device="cpu", compute_type="default", intra_threads=1)
     out = []
     for i in range(0, len(cases), 16):
-        prompts = [_prompt_tokens(tok, p, s if fim else None) for p, _, s in cases[i : i + 16]]
+        prompts = [_prompt_tokens(tok, p, s if fim else None, order=order) for p, _, s in cases[i : i + 16]]
         res = gen.generate_batch(prompts, max_length=max_new, sampling_topk=1, end_token=stops,
                                  include_prompt_in_result=False)
         out.extend(r.sequences_ids[0] for r in res)
@@ -236,7 +250,7 @@ def _manifest(name: str, preset, n_params: int, vocab: int, adapter: str | None,
         vocabulary_size=vocab,
         special_tokens={"fim_prefix": "<fim_prefix>", "fim_suffix": "<fim_suffix>", "fim_middle": "<fim_middle>",
                         "eos": "<|endoftext|>", "pad": "<pad>"},
-        prompt_format="fim-psm",
+        prompt_format=f"fim-{preset.train.fim_format}",
         adapter=adapter,
         quantization=quantization,
         training_data_digest=digest,
@@ -439,7 +453,7 @@ def build_default(
     # Ship the prompt format that completed more held-out lines exactly; the model keeps its FIM tokens
     # either way, so a later build with better FIM training flips this back by itself.
     fim_score, plain_score = ev["base"]["exact_match"], ev["base_plain"]["exact_match"]
-    prompt_format = "fim-psm" if fim_score >= plain_score else "plain"
+    prompt_format = f"fim-{preset.train.fim_format}" if fim_score >= plain_score else "plain"
     ev["prompt_format"] = prompt_format
     for name in shipped_names:
         m = read_manifest(tmp_out / name)

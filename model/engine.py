@@ -155,11 +155,12 @@ class Engine:
         return DEFAULT_CONTEXT
 
     def prompt_tokens(self, req: GenerationRequest) -> list[str]:
-        """The prompt for a request: FIM (PSM) when the model has FIM tokens, else the plain prefix."""
+        """The prompt for a request: FIM (in the order the model was trained with) when the model has FIM tokens,
+        else the plain prefix."""
         room = max(8, self.context_length - req.max_tokens)
         budget = min(req.prompt_budget, room) if req.prompt_budget else room
         return build_prompt(self.tokenizer, req.prefix, req.suffix, budget=budget, fim=self.manifest.has_fim,
-                            header=req.context).tokens
+                            header=req.context, order=self.manifest.fim_order).tokens
 
     def _cut(self, text: str, req: GenerationRequest) -> tuple[str, bool]:
         return cut_at_stops(text, req)

@@ -1,8 +1,8 @@
 """The Credo check base class, the per-file context handed to checks, and the check registry.
 
 A check is a small class: its Credo module name, category, base priority, default params,
-and `run(ctx)` yielding issues. Registering is a decorator; the category modules under
-`credo/` are imported by `load_checks()` so the registry is complete.
+and `run(ctx)` yielding issues. Registering is a decorator; `load_checks()` imports the category
+packages under `credo/`, each of which imports its check modules, so the registry is complete.
 """
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""Credo-compatible checks, one module per Credo category."""
+"""Credo-compatible checks: a package per Credo category, one module per check (`readability/large_numbers.py`)."""

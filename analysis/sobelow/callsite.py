@@ -1,4 +1,6 @@
-"""Call-site checks (CI, DOS, Misc.BinToTerm, RCE, SQL, Traversal, XSS): dangerous calls inside `def`s.
+"""The scan for call-site types (CI, DOS, Misc.BinToTerm, RCE, SQL, Traversal, XSS): dangerous calls in `def`s.
+
+Each type's rules (which function, which argument) live in its own module, e.g. `sql/query.py`.
 
 Sobelow looks only inside `def`/`defp` bodies. For each dangerous call it names the
 "variable" that reaches the risky argument (a variable name, a called function's name,

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from .analysis.file_reading import read_regular_file
-from .analysis.runner import AnalysisOptions, AnalysisResult, analyze_sources
-from .analysis.source import SourceFile
+from elixir_coder.analysis.file_reading import read_regular_file
+from elixir_coder.analysis.runner import AnalysisOptions, AnalysisResult, analyze_sources
+from elixir_coder.analysis.source import SourceFile
+
 from .settings import Settings
 from .text_limits import overlong_line
 
@@ -120,7 +121,7 @@ ExternalRunner = Callable[[Path, bool], "AnalysisResult | None"]
 def default_external_runner() -> ExternalRunner | None:
     """`analysis.external.run_external` when that module exists, else None (import guarded)."""
     try:
-        from .analysis.external import run_external
+        from elixir_coder.analysis.external import run_external
     except ImportError:
         return None
 

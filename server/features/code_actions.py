@@ -10,9 +10,10 @@ from typing import Any
 
 from lsprotocol import types as lsp
 
-from ..analysis.issues import Finding, Issue
-from ..analysis.runner import AnalysisResult
-from ..fixes import FINDING_TITLES, TITLES, Edit, fixes_for, fixes_for_finding
+from elixir_coder.analysis.issues import Finding, Issue
+from elixir_coder.analysis.runner import AnalysisResult
+from elixir_coder.assist.fixes import FINDING_TITLES, TITLES, Edit, fixes_for, fixes_for_finding
+
 from .diagnostics import encode_range
 from .quick_fix_check import ParsedText
 

@@ -11,7 +11,7 @@ import logging
 import time
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcInvalidParams
@@ -24,14 +24,12 @@ from ..documents import uri_to_path
 from ..workspace import Symbol, symbol_completions
 from . import completion as completion_feature
 from .completion import Proposals
-
-if TYPE_CHECKING:
-    from ..app import ElixirCoderServer
+from .host import ServerHost
 
 log = logging.getLogger(__name__)
 
-# Command handlers take the server as pygls's LanguageServer: pygls resolves their annotations
-# at run time, when the app module (which imports this one) cannot be imported here.
+# Command handlers take the server as pygls's LanguageServer (pygls resolves their annotations at
+# run time) and use it through the ServerHost protocol.
 
 
 # Whatever happens, a completion is answered within this (an empty answer when the model is
@@ -46,7 +44,7 @@ class _Cursor:
     adapter: str
 
 
-def _cursor(ls: ElixirCoderServer, doc: Any, position: lsp.Position, path: Any) -> _Cursor | None:
+def _cursor(ls: ServerHost, doc: Any, position: lsp.Position, path: Any) -> _Cursor | None:
     """The text (lone surrogates replaced, one for one), the cursor offset and the adapter (on a worker:
     all three are linear in the document)."""
     text = without_lone_surrogates(doc.source)
@@ -56,7 +54,7 @@ def _cursor(ls: ElixirCoderServer, doc: Any, position: lsp.Position, path: Any) 
     return _Cursor(text, offset, ls.adapter_for(path, text))
 
 
-async def _proposals(ls: ElixirCoderServer, uri: str, position: lsp.Position, feature: str) -> Proposals | None:
+async def _proposals(ls: ServerHost, uri: str, position: lsp.Position, feature: str) -> Proposals | None:
     """The model's proposals at a position of an open document.
 
     None when completions are off, the document is unknown or too large, the budget ran out, or
@@ -103,7 +101,7 @@ async def _proposals(ls: ElixirCoderServer, uri: str, position: lsp.Position, fe
         ls.metrics.observe_request(feature, (time.perf_counter() - started) * 1000, ok)
 
 
-async def on_inline_completion(ls: ElixirCoderServer, params: lsp.InlineCompletionParams
+async def on_inline_completion(ls: ServerHost, params: lsp.InlineCompletionParams
                                ) -> lsp.InlineCompletionList | None:
     """Ghost text at the cursor."""
     proposals = await _proposals(ls, params.text_document.uri, params.position, "inline_completion")
@@ -112,7 +110,7 @@ async def on_inline_completion(ls: ElixirCoderServer, params: lsp.InlineCompleti
     return lsp.InlineCompletionList(items=completion_feature.inline_items(proposals, params.position))
 
 
-async def on_completion(ls: ElixirCoderServer, params: lsp.CompletionParams) -> lsp.CompletionList:
+async def on_completion(ls: ServerHost, params: lsp.CompletionParams) -> lsp.CompletionList:
     """The model's proposal first, then symbols from the project."""
     uri = params.text_document.uri
     proposals = await _proposals(ls, uri, params.position, "completion")
@@ -130,7 +128,7 @@ async def on_completion(ls: ElixirCoderServer, params: lsp.CompletionParams) -> 
     return lsp.CompletionList(is_incomplete=True, items=items)
 
 
-def _symbols(ls: ElixirCoderServer, doc: Any, uri: str, position: lsp.Position) -> list[Symbol]:
+def _symbols(ls: ServerHost, doc: Any, uri: str, position: lsp.Position) -> list[Symbol]:
     """Project symbols for the cursor (on a request thread: offsets and the index lookup are linear)."""
     text = without_lone_surrogates(doc.source)
     if len(text) > ls.settings.max_file_bytes:
@@ -161,7 +159,7 @@ def _command_arg(args: tuple[Any, ...]) -> dict[str, Any]:
 
 def on_completion_accepted(server: LanguageServer, *args: Any) -> bool:
     """`elixirCoder.completionAccepted`: record it, and check for edits after the configured delay."""
-    ls = cast("ElixirCoderServer", server)
+    ls = cast("ServerHost", server)
     arg = _command_arg(args)
     request_id = str(arg.get("requestId", ""))
     chars = arg.get("acceptedChars")
@@ -174,20 +172,19 @@ def on_completion_accepted(server: LanguageServer, *args: Any) -> bool:
         doc = ls.workspace.text_documents.get(shown.uri)
         ls.tracker.edit_check(request_id, doc.source if doc is not None else None)
 
-    if ls._loop is not None:
-        ls._loop.call_later(ls.settings.edit_check_delay_seconds, check)
+    ls.call_later(ls.settings.edit_check_delay_seconds, check)
     return True
 
 
 def on_completion_rejected(server: LanguageServer, *args: Any) -> bool:
     """`elixirCoder.completionRejected`: the user dismissed the suggestion."""
-    ls = cast("ElixirCoderServer", server)
+    ls = cast("ServerHost", server)
     return ls.tracker.rejected(str(_command_arg(args).get("requestId", "")))
 
 
 def on_rate_explanation(server: LanguageServer, *args: Any) -> bool:
     """`elixirCoder.rateExplanation`: thumbs up or down on an explanation."""
-    ls = cast("ElixirCoderServer", server)
+    ls = cast("ServerHost", server)
     arg = _command_arg(args)
     rating = arg.get("rating")
     if rating not in (1, -1) or not isinstance(arg.get("check"), str):
@@ -202,7 +199,7 @@ def on_rate_explanation(server: LanguageServer, *args: Any) -> bool:
 
 def on_action_taken(server: LanguageServer, *args: Any) -> bool:
     """`elixirCoder.actionTaken`: attached to every code action offered, so taking one is recorded."""
-    ls = cast("ElixirCoderServer", server)
+    ls = cast("ServerHost", server)
     arg = _command_arg(args)
     if ls.recorder is not None:
         ls.recorder.record(Event(kind=EventKind.ACTION_TAKEN, request_id=str(arg.get("requestId", "")),

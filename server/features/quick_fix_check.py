@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 from tree_sitter import Tree
 
-from ..analysis.source import MAX_PARSE_BYTES, thread_parser
-from ..fixes import Edit, apply_edits
+from elixir_coder.analysis.source import MAX_PARSE_BYTES, thread_parser
+from elixir_coder.assist.fixes import Edit, apply_edits
 
 # Nodes that hold statements: the statement around an edit is the first ancestor that is not one.
 _CONTAINERS = frozenset({"source", "do_block", "block", "stab_clause", "body", "arguments", "else_block",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
+from elixir_coder.assist.fixes import Edit, keeps_parsing
 from elixir_coder.server.features.quick_fix_check import ParsedText
-from elixir_coder.server.fixes import Edit, keeps_parsing
 
 SOURCE = '''defmodule Shop.Cart do
   @moduledoc "Carts with prices in cents: 1000000 is ten thousand."

@@ -324,7 +324,9 @@ class ElixirCoderServer(LanguageServer):
             "completionsEnabled": self.settings.completions_enabled,
             "protocol": {**self.guard.stats.as_dict(), "open": self.guard.open_requests},
             "telemetry": {"enabled": recorder is not None, "written": recorder.written if recorder else 0,
-                          "dropped": recorder.dropped if recorder else 0, "pending": recorder.pending if recorder else 0},
+                          "dropped": recorder.dropped if recorder else 0, "pending": recorder.pending if recorder else 0,
+                          "running": recorder.alive() if recorder else False,
+                          "restarts": recorder.restarts if recorder else 0},
         }
 
 

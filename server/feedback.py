@@ -15,7 +15,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from elixir_coder.telemetry.context_privacy import CursorText, redact_open_string, scrub_head, scrub_tail
 from elixir_coder.telemetry.events import Event, EventKind
+from elixir_coder.telemetry.privacy import REDACTED
 
 CONTEXT_PREFIX_CHARS = 2000
 CONTEXT_SUFFIX_CHARS = 800
@@ -45,6 +47,7 @@ class Shown:
     shown_at: float = field(default_factory=time.time)
     outcome: str | None = None  # accepted | dismissed | ignored
     accepted_text: str | None = None
+    private: bool = False  # proposed inside a secret being typed: its text is never stored
 
 
 def edit_distance(a: str, b: str, limit: int = 4000) -> int:
@@ -128,11 +131,15 @@ class FeedbackTracker:
             earlier.outcome = "ignored"
             self._emit(EventKind.COMPLETION_REJECTED, earlier, detail={"reason": "ignored"})
         # The prompt's surroundings are what retraining learns from (training/retrain.py); they
-        # stay in the local store, scrubbed of secrets like every other text.
-        self._emit(EventKind.COMPLETION_SHOWN, shown, text=shown.items[0] if shown.items else "",
+        # stay in the local store, scrubbed of secrets before they are cut (a cut can hide a key's
+        # BEGIN line), and a secret being typed at the cursor is not stored at all.
+        around = redact_open_string(CursorText(shown.prefix, shown.suffix, shown.items[0] if shown.items else ""))
+        shown.private = around.proposal != (shown.items[0] if shown.items else "")
+        self._emit(EventKind.COMPLETION_SHOWN, shown, text=around.proposal,
                    prefix=shown.prefix, suffix=shown.suffix, latency_ms=shown.latency_ms,
-                   detail={"items": len(shown.items), "context_prefix": shown.prefix[-CONTEXT_PREFIX_CHARS:],
-                           "context_suffix": shown.suffix[:CONTEXT_SUFFIX_CHARS]})
+                   detail={"items": len(shown.items),
+                           "context_prefix": scrub_tail(around.prefix, CONTEXT_PREFIX_CHARS),
+                           "context_suffix": scrub_head(around.suffix, CONTEXT_SUFFIX_CHARS)})
 
     def accepted(self, request_id: str, index: int = 0, accepted_chars: int | None = None) -> Shown | None:
         """Record an acceptance (whole, or the first `accepted_chars` characters); None if unknown."""
@@ -143,7 +150,8 @@ class FeedbackTracker:
         chars = len(item) if accepted_chars is None else max(0, min(accepted_chars, len(item)))
         shown.outcome = "accepted"
         shown.accepted_text = item[:chars]
-        self._emit(EventKind.COMPLETION_ACCEPTED, shown, text=shown.accepted_text, accepted_chars=chars,
+        self._emit(EventKind.COMPLETION_ACCEPTED, shown, text=REDACTED if shown.private else shown.accepted_text,
+                   accepted_chars=chars,
                    detail={"index": index, "partial": chars < len(item)})
         return shown
 
@@ -167,7 +175,8 @@ class FeedbackTracker:
         expected = region_after_acceptance(shown, shown.accepted_text)
         final = find_region(document, expected, shown.line)
         distance = edit_distance(expected, final)
-        self._emit(EventKind.COMPLETION_EDITED, shown, text=final, edit_distance=distance,
+        self._emit(EventKind.COMPLETION_EDITED, shown, text=REDACTED if shown.private else final,
+                   edit_distance=distance,
                    detail={"accepted_length": len(shown.accepted_text),
                            "delay_s": round(time.time() - shown.shown_at, 1)})
         return distance

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REDACTED = "[REDACTED]"
 
@@ -31,27 +33,69 @@ def _p(name: str, pattern: str, flags: int = 0) -> SecretPattern:
 
 # Ordered from most to least specific so a private key block is removed whole before the
 # generic assignment patterns look inside it.
+_SECRET_NAME = r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|access_?key|private_?key|signing_salt|credentials?)"
+
 SECRET_PATTERNS: tuple[SecretPattern, ...] = (
     _p(
         "private_key",
-        r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----[\s\S]*?(?:-----END (?:[A-Z]+ )?PRIVATE KEY-----|\Z)",
+        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|\Z)",
     ),
+    # A window that starts inside a key: everything up to its END line.
+    _p("private_key_tail", r"\A[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----"),
+    # The body of a PEM block whose BEGIN line is elsewhere (a window cut through a key): two or
+    # more lines of nothing but base64.
+    _p("pem_body", r"(?:^[ \t\"']*[A-Za-z0-9+/]{40,}={0,2}[ \t\"']*(?:\\n)?\r?(?:\n|\Z)){2,}", re.M),
     _p("aws_access_key", r"\b(?P<secret>(?:AKIA|ASIA)[0-9A-Z]{16})\b"),
     _p("github_token", r"\b(?P<secret>gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"),
+    _p("gitlab_token", r"\b(?P<secret>glpat-[A-Za-z0-9_-]{20,})"),
     _p("slack_token", r"\b(?P<secret>xox[abprs]-[A-Za-z0-9-]{10,})\b"),
+    _p("slack_webhook", r"(?P<secret>https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]+)"),
+    _p("sendgrid_key", r"\b(?P<secret>SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,})"),
     _p("stripe_key", r"\b(?P<secret>(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,})\b"),
     _p("openai_key", r"\b(?P<secret>sk-(?:proj-)?[A-Za-z0-9_-]{20,})\b"),
     _p("google_api_key", r"\b(?P<secret>AIza[0-9A-Za-z_-]{35})\b"),
     _p("jwt", r"\b(?P<secret>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"),
-    _p("url_credentials", r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/\s:@\"']+:(?P<secret>[^@\s/\"']+)@", re.I),
+    # `redis://:pw@host` has an empty user: the password is still one.
+    _p("url_credentials", r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/\s:@\"']*:(?P<secret>[^@\s/\"']+)@", re.I),
     _p("bearer_token", r"(?i:bearer)\s+(?P<secret>[A-Za-z0-9._~+/=-]{16,})"),
-    # `password: "..."`, `secret_key_base = "..."`, `api_key => '...'`, `"token": "..."`
+    # `Base.encode64("user:pass")`: HTTP basic credentials.
+    _p("basic_auth", r"Base\.(?:url_)?encode64\(\s*(?P<q>[\"'])(?P<secret>[^\"'\n]*:[^\"'\n]*)(?P=q)"),
+    # `System.get_env("DB_PASSWORD") || "..."` and `System.get_env("API_TOKEN", "...")`: the fallback.
+    _p("env_fallback",
+       rf"System\.(?:get_env|fetch_env!?)\(\s*\"[\w.-]*{_SECRET_NAME}[\w.-]*\"\s*(?:\)\s*\|\||,)\s*"
+       r"(?P<q>[\"'])(?P<secret>[^\"'\n]{4,})(?P=q)", re.I),
+    # `password: "..."`, `db_pass = "..."`, `api_key => '...'`, `"token": "..."`
     _p(
         "assigned_secret",
-        r"(?i)(?P<key>[\w\"']*(?:password|passwd|pwd|secret|token|api_?key|access_?key|private_?key|signing_salt|"
-        r"credentials?)[\w\"']*)\s*(?::|=>|=|,)\s*(?P<q>[\"'])(?P<secret>[^\"'\n]{4,})(?P=q)",
+        rf"(?i)(?P<key>[\w\"']*{_SECRET_NAME}[\w\"']*)\s*(?::|=>|=|,)\s*(?P<q>[\"'])(?P<secret>[^\"'\n]{{4,}})(?P=q)",
     ),
 )
+
+# Names that only sometimes hold secrets (`key`, `auth`, `salt`): their value is redacted when it
+# looks random, not when it is a word (`primary_key: "id"`).
+_MAYBE_SECRET = re.compile(
+    r"(?i)(?P<key>[\w\"']*(?:key|auth|salt|cred|pass|secret|token|pwd)[\w\"']*)\s*(?::|=>|=|,)\s*"
+    r"(?P<q>[\"'])(?P<secret>[^\"'\n]{8,})(?P=q)"
+)
+
+
+def looks_random(value: str) -> bool:
+    """High-entropy text: what generated keys and passwords look like, and words do not."""
+    if len(value) < 8 or " " in value.strip():
+        return False
+    counts: dict[str, int] = {}
+    for ch in value:
+        counts[ch] = counts.get(ch, 0) + 1
+    n = len(value)
+    entropy = -sum(c / n * math.log2(c / n) for c in counts.values())
+    classes = sum(bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]"))
+    return entropy >= 3.0 and classes >= 2
+
+
+def _maybe_secret(match: re.Match[str]) -> str:
+    if not looks_random(match.group("secret")):
+        return match.group(0)
+    return _replacer(match)
 
 
 def scrub(text: str | None) -> str | None:
@@ -60,7 +104,28 @@ def scrub(text: str | None) -> str | None:
         return text
     for pattern in SECRET_PATTERNS:
         text = pattern.regex.sub(_replacer, text)
-    return text
+    return _MAYBE_SECRET.sub(_maybe_secret, text)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(text: str | None) -> str | None:
+    """`text` with lone surrogates (which SQLite cannot encode) replaced by U+FFFD; None passes through."""
+    if text is None or not _LONE_SURROGATE.search(text):
+        return text
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def scrub_value(value: Any) -> Any:
+    """`scrub` applied to every string inside JSON-like data (lists and dicts included)."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list | tuple):
+        return [scrub_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: scrub_value(v) for k, v in value.items()}
+    return value
 
 
 def _replacer(match: re.Match[str]) -> str:
@@ -74,7 +139,10 @@ def _replacer(match: re.Match[str]) -> str:
 
 def find_secrets(text: str) -> list[str]:
     """Names of the secret kinds found in a text (for tests and audits)."""
-    return [p.name for p in SECRET_PATTERNS if p.regex.search(text)]
+    found = [p.name for p in SECRET_PATTERNS if p.regex.search(text)]
+    if any(looks_random(m.group("secret")) for m in _MAYBE_SECRET.finditer(text)):
+        found.append("random_value")
+    return found
 
 
 class PathHasher:
@@ -113,11 +181,12 @@ class PathHasher:
         """Hex digest of a path (None passes through)."""
         if path is None:
             return None
-        return hmac.new(self._salt, path.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+        return hmac.new(self._salt, path.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:32]
 
 
 def digest(text: str | None) -> str | None:
     """Unsalted SHA-256 prefix of a text: identifies a prompt without storing it."""
     if text is None:
         return None
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    # surrogatepass: an editor buffer may hold lone surrogates, and a digest must take any text.
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]

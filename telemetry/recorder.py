@@ -58,9 +58,22 @@ class Recorder:
         self.written = 0
         self.dropped = 0
         self.last_error: str | None = None
+        self.restarts = 0  # times the writer failed and was started again
         self._closed = False
-        self._thread = threading.Thread(target=self._run, name="elixir-coder-feedback", daemon=True)
-        self._thread.start()
+        self._thread = self._start_writer()
+
+    def _start_writer(self) -> threading.Thread:
+        thread = threading.Thread(target=self._run, name="elixir-coder-feedback", daemon=True)
+        thread.start()
+        return thread
+
+    def alive(self) -> bool:
+        """Whether the writer runs; a dead one (a failure outside its loop) is started again."""
+        if not self._thread.is_alive() and not self._closed:
+            self.restarts += 1
+            log.error("feedback writer was not running; started again (restart %d)", self.restarts)
+            self._thread = self._start_writer()
+        return self._thread.is_alive()
 
     # --- the editor's side: never blocks ------------------------------------------------------
 
@@ -69,6 +82,8 @@ class Recorder:
         if self._closed:
             self.dropped += 1
             return False
+        if not self._thread.is_alive():
+            self.alive()
         try:
             self._queue.put_nowait(event)
         except queue.Full:
@@ -135,11 +150,37 @@ class Recorder:
                 except StoreError as exc:
                     self.last_error = str(exc)
                     log.warning("feedback write failed (attempt %d): %s", attempt + 1, exc)
+                except Exception as exc:  # noqa: BLE001 - an event the store cannot take must not stop the others
+                    self.last_error = f"{type(exc).__name__}: {exc}"
+                    log.warning("feedback batch refused (%s); writing its events one by one", self.last_error)
+                    return self._write_each(store, batch)
             time.sleep(self.retry_seconds * (2**attempt))
         self.dropped += len(batch)
         return store
 
+    def _write_each(self, store: FeedbackStore, batch: list[Event]) -> FeedbackStore:
+        """Write events singly; the ones that fail are dropped and counted."""
+        for event in batch:
+            try:
+                self.written += store.record_many([event])
+            except Exception as exc:  # noqa: BLE001 - counted, logged, and the writer goes on
+                self.dropped += 1
+                log.warning("feedback event %s dropped: %s: %s", event.kind, type(exc).__name__, exc)
+        return store
+
     def _run(self) -> None:
+        """The writer thread: the write loop, restarted (and counted) if it ever fails unexpectedly."""
+        while True:
+            try:
+                self._loop()
+                return
+            except Exception:  # noqa: BLE001 - recording goes on with a fresh connection
+                self.restarts += 1
+                log.exception("feedback writer failed; restarting it (restart %d)", self.restarts)
+                if self._closed and self._queue.empty():
+                    return
+
+    def _loop(self) -> None:
         store = self._connect()
         next_retention = time.monotonic() + _DAY
         stopping = False

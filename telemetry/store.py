@@ -22,7 +22,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from .events import Event
-from .privacy import PathHasher, digest, scrub
+from .privacy import PathHasher, digest, scrub, scrub_value, storable
 
 ENV_DB = "ELIXIR_CODER_FEEDBACK_DB"
 DEFAULT_BUSY_TIMEOUT_MS = 5000
@@ -131,13 +131,13 @@ class FeedbackStore:
             "adapter": event.adapter,
             "language_id": event.language_id,
             "path_hash": self._hasher.hash_path(event.path),
-            "text": scrub(event.text),
+            "text": storable(scrub(event.text)),
             "prefix_digest": digest(event.prefix),
             "suffix_digest": digest(event.suffix),
             "accepted_chars": event.accepted_chars,
             "edit_distance": event.edit_distance,
             "latency_ms": event.latency_ms,
-            "detail": json.dumps({k: scrub(v) if isinstance(v, str) else v for k, v in event.detail.items()})
+            "detail": json.dumps(scrub_value(event.detail))
             if event.detail
             else None,
         }

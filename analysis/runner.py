@@ -17,6 +17,7 @@ from .directives import apply_directives, find_directives
 from .file_reading import UnreadableFile, read_regular_file
 from .issues import Finding, Issue
 from .source import MAX_PARSE_BYTES, SourceDecodeError, SourceFile
+from .text_limits import lone_cr_as_newline, overlong_line
 
 log = logging.getLogger(__name__)
 
@@ -67,16 +68,24 @@ class AnalysisResult:
     engine: str = "builtin"
 
 
-def discover_files(paths: Sequence[Path]) -> list[Path]:
-    """Elixir files under the given files and directories, skipping build and dependency folders."""
+def discover_files(paths: Sequence[Path], errors: list[OSError] | None = None) -> list[Path]:
+    """Elixir files under the given files and directories, skipping build and dependency folders.
+
+    A path given explicitly that is neither a directory nor a regular file (a FIFO, a device) is
+    returned too, so that reading it reports why it is not analysed; directories that cannot be
+    listed are appended to `errors`.
+    """
     found: list[Path] = []
     for path in paths:
-        if path.is_file():
-            found.append(path)
+        try:
+            if not path.is_dir():
+                found.append(path)
+                continue
+        except OSError as exc:
+            if errors is not None:
+                errors.append(exc)
             continue
-        if not path.is_dir():
-            continue
-        for dirpath, dirnames, filenames in os.walk(path):
+        for dirpath, dirnames, filenames in os.walk(path, onerror=errors.append if errors is not None else None):
             dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.startswith("."))
             for name in sorted(filenames):
                 if name.endswith(ELIXIR_SUFFIXES):
@@ -99,7 +108,14 @@ def load_sources(paths: Iterable[Path], base: Path) -> tuple[list[SourceFile], l
         name = _display_name(path, base)
         try:
             raw = read_regular_file(path, MAX_PARSE_BYTES)  # FIFOs and devices are refused, not read
-            sources.append(SourceFile.from_bytes(raw, name))
+            # Lone CRs end lines, as editors count them; a line of tens of KB is not analysed
+            # (see text_limits). Both are decided before the parse, which is what they make slow.
+            text = lone_cr_as_newline(SourceFile.decode(raw, name))
+            too_long = overlong_line(text)
+            if too_long is not None:
+                problems.append(FileProblem(name, 1, 1, f"not analysed: {too_long}", "unreadable"))
+                continue
+            sources.append(SourceFile(filename=name, text=text))
         except SourceDecodeError as exc:
             problems.append(FileProblem(name, 1, 1, str(exc), "unreadable"))
         except UnreadableFile as exc:
@@ -220,8 +236,11 @@ def analyze_paths(
     """
     base = display_base or Path.cwd()
     project_root = root or Path.cwd()
-    files = discover_files(paths)
+    listing: list[OSError] = []
+    files = discover_files(paths, listing)
     sources, problems = load_sources(files, base)
+    problems = [FileProblem(_display_name(Path(e.filename), base) if e.filename else "?", 1, 1,
+                            f"cannot list: {e.strerror or e}", "unreadable") for e in listing] + problems
     result = analyze_sources(sources, project_root, options)
     result.problems = problems + result.problems
     result.files = [_display_name(p, base) for p in files]

@@ -113,13 +113,17 @@ class SourceFile:
     @classmethod
     def from_bytes(cls, raw: bytes, filename: str) -> SourceFile:
         """Decode bytes as UTF-8 (a BOM is tolerated) and parse them."""
+        return cls(filename=filename, text=cls.decode(raw, filename))
+
+    @staticmethod
+    def decode(raw: bytes, filename: str) -> str:
+        """The text of a file's bytes (UTF-8, a BOM tolerated); SourceDecodeError for binary or other encodings."""
         if b"\x00" in raw[:8192]:
             raise SourceDecodeError(f"{filename}: binary file (contains NUL bytes), not analysed")
         try:
-            text = raw.decode("utf-8-sig")
+            return raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise SourceDecodeError(f"{filename}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-        return cls(filename=filename, text=text)
 
     # --- bytes and lines ------------------------------------------------------------------------
 

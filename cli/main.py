@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 # Modules that contribute subcommands through `register(subparsers)`; a missing or broken
 # one must not take the rest of the CLI down.
@@ -26,8 +27,22 @@ _COMMAND_MODULES = (
 )
 
 
+# Exit statuses outside the analyzer's bit field (Credo's categories 1-16, Sobelow 32): like
+# `mix credo`, 128 and above mean the run itself went wrong, never "issues found".
+EXIT_USAGE = 128  # bad arguments, no such file, a required tool missing
+EXIT_INTERNAL = 129  # an unexpected failure (the message is one line; -v shows the traceback)
+
+
 class CliError(Exception):
-    """An error the CLI reports as one line and a non-zero exit status."""
+    """An error the CLI reports as one line and the exit status EXIT_USAGE."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, exiting with EXIT_USAGE instead of 2 (2 is Credo's design-issues bit)."""
+
+    def error(self, message: str) -> NoReturn:  # noqa: D102
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -36,7 +51,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from elixir_coder.analysis.runner import AnalysisOptions, analyze_paths
 
     paths = [Path(p) for p in args.paths]
-    missing = [str(p) for p in paths if not p.exists()]
+    missing = [str(p) for p in paths if not _exists(p)]
     if missing:
         raise CliError(f"no such file or directory: {', '.join(missing)}")
     root = Path(args.root) if args.root else _project_root(paths[0])
@@ -56,17 +71,29 @@ def _cmd_check(args: argparse.Namespace) -> int:
         result = analyze_paths(paths, root=root, options=options)
     sys.stdout.write(render(result, args.format))
     for problem in result.problems:
-        if args.format != "text":
+        # Files that were not analysed are always said on stderr (the text format also lists them).
+        if args.format != "text" or problem.kind == "unreadable":
             print(f"{problem.filename}:{problem.line}: {problem.message}", file=sys.stderr)
     return 0 if args.mute_exit_status else exit_status(result)
+
+
+def _exists(path: Path) -> bool:
+    """Whether something is at `path` (a path in a folder that cannot be searched counts: reading it says why)."""
+    try:
+        return path.exists() or path.is_symlink()
+    except OSError:
+        return True
 
 
 def _project_root(path: Path) -> Path:
     """Nearest directory at or above `path` holding mix.exs, else the current directory."""
     start = path.resolve()
     for candidate in [start, *start.parents]:
-        if (candidate / "mix.exs").is_file():
-            return candidate
+        try:
+            if (candidate / "mix.exs").is_file():
+                return candidate
+        except OSError:
+            continue
     return Path.cwd()
 
 
@@ -82,7 +109,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every available subcommand."""
-    parser = argparse.ArgumentParser(prog="elixir-coder", description="AI assistant and analyzer for Elixir.")
+    parser = _Parser(prog="elixir-coder", description="AI assistant and analyzer for Elixir.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug information to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -123,13 +150,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr)
     if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
     try:
         return int(args.func(args) or 0)
     except CliError as exc:
         print(f"elixir-coder: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -138,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verbose:
             raise
         print(f"elixir-coder: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

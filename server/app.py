@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
+from elixir_coder.analysis.text_limits import lone_cr_as_newline
 from elixir_coder.telemetry.events import Event, EventKind, new_request_id
 from elixir_coder.telemetry.export import Exporters, ExportSettings
 from elixir_coder.telemetry.metrics import Metrics
@@ -60,7 +61,6 @@ from .feedback import FeedbackTracker
 from .jsonrpc_guard import GuardedProtocol, serve_stdio
 from .models import ModelService
 from .settings import Settings, parse_settings
-from .text_limits import lone_cr_as_newline
 from .workspace import ProjectIndex, module_header, signature_context
 
 log = logging.getLogger("elixir_coder.server")

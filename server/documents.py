@@ -14,9 +14,9 @@ from urllib.parse import unquote, urlparse
 from elixir_coder.analysis.file_reading import read_regular_file
 from elixir_coder.analysis.runner import AnalysisOptions, AnalysisResult, analyze_sources
 from elixir_coder.analysis.source import SourceFile
+from elixir_coder.analysis.text_limits import overlong_line
 
 from .settings import Settings
-from .text_limits import overlong_line
 
 log = logging.getLogger(__name__)
 

@@ -401,9 +401,9 @@ def test_cli_explain_prints_the_markdown(tmp_path: Path, capsys: pytest.CaptureF
     assert entry["check"] == "SQL.Query" and "#### How to fix" in entry["markdown"]
     assert main(["explain", f"{path}:3"]) == 1
     assert "no Credo issue or Sobelow finding" in capsys.readouterr().err
-    assert main(["explain", str(path)]) == 2
+    assert main(["explain", str(path)]) == 128
     assert "FILE:LINE" in capsys.readouterr().err
-    assert main(["explain", f"{tmp_path}/missing.ex:1"]) == 2
+    assert main(["explain", f"{tmp_path}/missing.ex:1"]) == 128
     assert main(["explain", f"{path}:12", "--model-path", str(SHIPPED_MODEL)]) == 0
     assert "too small to write explanations" in capsys.readouterr().err
 

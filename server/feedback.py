@@ -21,6 +21,7 @@ from elixir_coder.telemetry.privacy import REDACTED
 
 CONTEXT_PREFIX_CHARS = 2000
 CONTEXT_SUFFIX_CHARS = 800
+KEPT_LINE_CHARS = 4000
 
 
 class EventSink(Protocol):
@@ -140,6 +141,10 @@ class FeedbackTracker:
                    detail={"items": len(shown.items),
                            "context_prefix": scrub_tail(around.prefix, CONTEXT_PREFIX_CHARS),
                            "context_suffix": scrub_head(around.suffix, CONTEXT_SUFFIX_CHARS)})
+        # Kept for the edit check, which needs only the cursor's line: not the whole document per
+        # remembered completion (512 of them on a 2 MB file would hold a gigabyte).
+        shown.prefix = shown.prefix[shown.prefix.rfind("\n") + 1:][-KEPT_LINE_CHARS:]
+        shown.suffix = shown.suffix.split("\n", 1)[0][:KEPT_LINE_CHARS]
 
     def accepted(self, request_id: str, index: int = 0, accepted_chars: int | None = None) -> Shown | None:
         """Record an acceptance (whole, or the first `accepted_chars` characters); None if unknown."""

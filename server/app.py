@@ -60,6 +60,7 @@ from .features.hover import hover_for
 from .feedback import FeedbackTracker
 from .jsonrpc_guard import GuardedProtocol, serve_stdio
 from .models import ModelService
+from .oversize import OversizeDocuments
 from .settings import Settings, parse_settings
 from .workspace import ProjectIndex, module_header, signature_context
 
@@ -92,6 +93,7 @@ class ElixirCoderServer(LanguageServer):
         self.settings = Settings()
         self.workspace_root: Path | None = None
         self.analysed: dict[str, Analysed] = {}
+        self.oversize = OversizeDocuments()
         self.generations: dict[str, int] = {}
         self.debouncer = Debouncer()
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="elixir-coder-analysis")
@@ -165,6 +167,9 @@ class ElixirCoderServer(LanguageServer):
         current = self.document(uri)
         if current is None:
             return
+        if uri in self.oversize:
+            self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+            return
         text, version = current
         generation = self.generations.get(uri, 0) + 1
         self.generations[uri] = generation
@@ -192,7 +197,7 @@ class ElixirCoderServer(LanguageServer):
     async def current_analysis(self, uri: str) -> Analysed | None:
         """An analysis of the document's current text: the published one, or a fresh built-in run if stale."""
         current = self.document(uri)
-        if current is None:
+        if current is None or uri in self.oversize:
             return None
         text, version = current
         cached = self.analysed.get(uri)
@@ -413,9 +418,19 @@ async def on_change_configuration(ls: ElixirCoderServer, params: lsp.DidChangeCo
 
 
 async def on_open(ls: ElixirCoderServer, params: lsp.DidOpenTextDocumentParams) -> None:
-    """Diagnostics on open; the document joins the project index."""
+    """Diagnostics on open; the document joins the project index (a document over the size limit is set aside)."""
+    doc = ls.workspace.text_documents.get(params.text_document.uri)
+    if doc is not None:
+        _set_aside(ls, params.text_document.uri, ls.oversize.release(doc, ls.settings.max_file_bytes))
     await _index_document(ls, params.text_document.uri)
     await ls.refresh(params.text_document.uri, allow_external=True)
+
+
+def _set_aside(ls: ElixirCoderServer, uri: str, size: int | None) -> None:
+    if size is not None:
+        ls.analysed.pop(uri, None)
+        ls.log_to_client(f"{uri}: {size} characters is over maxFileBytes ({ls.settings.max_file_bytes}); "
+                         "not kept, analysed or completed", lsp.MessageType.Warning)
 
 
 async def _index_document(ls: ElixirCoderServer, uri: str) -> None:
@@ -441,6 +456,12 @@ async def on_change(ls: ElixirCoderServer, params: lsp.DidChangeTextDocumentPara
     """Diagnostics while typing, debounced per document, when `diagnosticsOnChange` is on."""
     uri = params.text_document.uri
     ls.completions.document_changed(uri)
+    doc = ls.workspace.text_documents.get(uri)
+    if doc is not None:
+        was_aside = uri in ls.oversize
+        size = ls.oversize.after_change(doc, params.content_changes, ls.settings.max_file_bytes)
+        if size is not None and not was_aside:
+            _set_aside(ls, uri, size)
     if not ls.settings.diagnostics_on_change:
         return
     ls.debouncer.schedule(uri, ls.settings.debounce_ms / 1000, lambda: guarded(_refresh_changed)(ls, uri))
@@ -454,6 +475,7 @@ async def on_close(ls: ElixirCoderServer, params: lsp.DidCloseTextDocumentParams
     """Forget the document and clear its diagnostics."""
     uri = params.text_document.uri
     ls.debouncer.cancel(uri)
+    ls.oversize.forget(uri)
     ls.analysed.pop(uri, None)
     ls.generations.pop(uri, None)
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))

@@ -105,3 +105,28 @@ def test_routing_a_document_of_blank_lines_answers_completions(tmp_path: Path) -
             assert "result" in answer
     finally:
         s.kill()
+
+
+def test_a_document_over_the_size_limit_is_set_aside_until_a_whole_text_change(tmp_path: Path) -> None:
+    s = RawServer(tmp_path / "home")
+    try:
+        s.initialize({"telemetry": False, "analyzer": "builtin", "maxFileBytes": 2000})
+        uri = "file:///tmp/oversize.ex"
+        s.open(uri, "defmodule O do\n" + "  def f, do: 100000\n" * 200 + "end\n")
+        assert s.diagnostics(uri, timeout=10)["diagnostics"] == []
+        s.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [
+            {"range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 0}}, "text": "x"}]})
+        at = {"line": 1, "character": 3}
+        for method, params in (("textDocument/inlineCompletion", {"position": at, "context": {"triggerKind": 1}}),
+                               ("textDocument/hover", {"position": at}),
+                               ("textDocument/codeAction", {"range": {"start": at, "end": at},
+                                                            "context": {"diagnostics": []}})):
+            answer = s.wait(s.request(method, {"textDocument": {"uri": uri}, **params}), timeout=5)
+            assert "result" in answer, answer
+        s.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 3}, "contentChanges": [
+            {"text": "defmodule O do\n  def f, do: 100000\nend\n"}]})
+        s.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
+        assert s.diagnostics(uri, timeout=10, after=1)["diagnostics"]  # back under the limit: analysed
+        assert "not kept" in s.stderr()
+    finally:
+        s.kill()

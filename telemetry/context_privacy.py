@@ -25,7 +25,7 @@ from .privacy import REDACTED, find_secrets, looks_random, scrub
 # recognised whole before the cut.
 SCRUB_MARGIN = 16 * 1024
 
-_SECRET_NAME = re.compile(r"(?i)(?:pass|pwd|secret|token|key|auth|cred|salt|bearer|private)[\w]*\W*$")
+_SECRET_NAME = re.compile(r"(?i)(?:pass|pwd|secret|token|key|auth|cred|salt|bearer|private)\w{0,40}\W{0,10}$")
 
 
 def scrub_tail(text: str, keep: int) -> str:
@@ -116,7 +116,7 @@ def redact_open_string(text: CursorText) -> CursorText:
     literal = left + typed + right
     before = line[:start]
     if not (find_secrets(f"{before}{quote}{literal}{quote}") or looks_random(literal)
-            or (_SECRET_NAME.search(before) and len(literal) >= 4)):
+            or (_SECRET_NAME.search(before[-200:]) and len(literal) >= 4)):
         return text
     cut = len(text.prefix) - len(left)
     return CursorText(text.prefix[:cut] + REDACTED, REDACTED + text.suffix[len(right):],

@@ -32,7 +32,9 @@ def _p(name: str, pattern: str, flags: int = 0) -> SecretPattern:
 
 
 # Ordered from most to least specific so a private key block is removed whole before the
-# generic assignment patterns look inside it.
+# generic assignment patterns look inside it. Python's `re` holds the GIL while it matches, so
+# every repetition that may start anywhere is bounded: an unbounded `[\w]*name[\w]*` took
+# seconds on a line of 5,000 letters and stalled the whole server.
 _SECRET_NAME = r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|api_?key|access_?key|private_?key|signing_salt|credentials?)"
 
 SECRET_PATTERNS: tuple[SecretPattern, ...] = (
@@ -56,27 +58,26 @@ SECRET_PATTERNS: tuple[SecretPattern, ...] = (
     _p("google_api_key", r"\b(?P<secret>AIza[0-9A-Za-z_-]{35})\b"),
     _p("jwt", r"\b(?P<secret>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"),
     # `redis://:pw@host` has an empty user: the password is still one.
-    _p("url_credentials", r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/\s:@\"']*:(?P<secret>[^@\s/\"']+)@", re.I),
+    _p("url_credentials", r"(?P<scheme>\b[a-z][a-z0-9+.-]{0,30}://)[^/\s:@\"']{0,256}:(?P<secret>[^@\s/\"']{1,512})@",
+       re.I),
     _p("bearer_token", r"(?i:bearer)\s+(?P<secret>[A-Za-z0-9._~+/=-]{16,})"),
     # `Base.encode64("user:pass")`: HTTP basic credentials.
     _p("basic_auth", r"Base\.(?:url_)?encode64\(\s*(?P<q>[\"'])(?P<secret>[^\"'\n]*:[^\"'\n]*)(?P=q)"),
     # `System.get_env("DB_PASSWORD") || "..."` and `System.get_env("API_TOKEN", "...")`: the fallback.
     _p("env_fallback",
-       rf"System\.(?:get_env|fetch_env!?)\(\s*\"[\w.-]*{_SECRET_NAME}[\w.-]*\"\s*(?:\)\s*\|\||,)\s*"
+       rf"System\.(?:get_env|fetch_env!?)\(\s*\"[\w.-]{{0,60}}{_SECRET_NAME}[\w.-]{{0,60}}\"\s*(?:\)\s*\|\||,)\s*"
        r"(?P<q>[\"'])(?P<secret>[^\"'\n]{4,})(?P=q)", re.I),
-    # `password: "..."`, `db_pass = "..."`, `api_key => '...'`, `"token": "..."`
-    _p(
-        "assigned_secret",
-        rf"(?i)(?P<key>[\w\"']*{_SECRET_NAME}[\w\"']*)\s*(?::|=>|=|,)\s*(?P<q>[\"'])(?P<secret>[^\"'\n]{{4,}})(?P=q)",
-    ),
 )
 
+# `password: "..."`, `db_pass = "..."`, `api_key => '...'`, `"token": "..."`: a name, an operator, a
+# quoted value. The name must start a word (the lookbehind), so each run of letters is tried once.
+_ASSIGNMENT = re.compile(
+    r"(?<![\w\"'])(?P<key>[\w\"']{1,80})\s*(?::|=>|=|,)\s*(?P<q>[\"'])(?P<secret>[^\"'\n]{4,4000})(?P=q)"
+)
+_SECRET_KEY = re.compile(rf"(?i){_SECRET_NAME}")
 # Names that only sometimes hold secrets (`key`, `auth`, `salt`): their value is redacted when it
 # looks random, not when it is a word (`primary_key: "id"`).
-_MAYBE_SECRET = re.compile(
-    r"(?i)(?P<key>[\w\"']*(?:key|auth|salt|cred|pass|secret|token|pwd)[\w\"']*)\s*(?::|=>|=|,)\s*"
-    r"(?P<q>[\"'])(?P<secret>[^\"'\n]{8,})(?P=q)"
-)
+_MAYBE_SECRET_KEY = re.compile(r"(?i)key|auth|salt|cred|pass|secret|token|pwd")
 
 
 def looks_random(value: str) -> bool:
@@ -92,10 +93,18 @@ def looks_random(value: str) -> bool:
     return entropy >= 3.0 and classes >= 2
 
 
-def _maybe_secret(match: re.Match[str]) -> str:
-    if not looks_random(match.group("secret")):
-        return match.group(0)
-    return _replacer(match)
+def _assignment_kind(match: re.Match[str]) -> str | None:
+    """"assigned_secret", "random_value" or None for one name-operator-value match."""
+    key = match.group("key")
+    if _SECRET_KEY.search(key):
+        return "assigned_secret"
+    if _MAYBE_SECRET_KEY.search(key) and looks_random(match.group("secret")):
+        return "random_value"
+    return None
+
+
+def _assignment(match: re.Match[str]) -> str:
+    return _replacer(match) if _assignment_kind(match) else match.group(0)
 
 
 def scrub(text: str | None) -> str | None:
@@ -104,7 +113,7 @@ def scrub(text: str | None) -> str | None:
         return text
     for pattern in SECRET_PATTERNS:
         text = pattern.regex.sub(_replacer, text)
-    return _MAYBE_SECRET.sub(_maybe_secret, text)
+    return _ASSIGNMENT.sub(_assignment, text)
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -140,8 +149,7 @@ def _replacer(match: re.Match[str]) -> str:
 def find_secrets(text: str) -> list[str]:
     """Names of the secret kinds found in a text (for tests and audits)."""
     found = [p.name for p in SECRET_PATTERNS if p.regex.search(text)]
-    if any(looks_random(m.group("secret")) for m in _MAYBE_SECRET.finditer(text)):
-        found.append("random_value")
+    found += sorted({kind for m in _ASSIGNMENT.finditer(text) if (kind := _assignment_kind(m))})
     return found
 
 

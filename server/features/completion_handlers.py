@@ -77,7 +77,8 @@ async def _proposals(ls: ServerHost, uri: str, position: lsp.Position, feature: 
             proposals = await ls.completions.propose(uri, text, offset, ls.settings, cursor.adapter,
                                                      header=partial(ls.prompt_context, path, text, offset),
                                                      path=str(path) if path else uri)
-        ls.completions.remember(uri, path, doc.language_id, proposals)
+        # Recording scrubs the text around the cursor: regexes hold the GIL, so not on the event loop.
+        await ls.in_request_thread(ls.completions.remember, uri, path, doc.language_id, proposals)
         if proposals.model_version is not None:
             ls.metrics.cache_lookup("completion", proposals.cached)
         if proposals.texts:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .privacy import REDACTED, find_secrets, looks_random, scrub
+from .privacy import REDACTED, find_secrets, looks_random, scrub, secret_spans
 
 # Scrubbed beyond the kept window so that a secret crossing its edge (a PEM block is ~3 KB) is
 # recognised whole before the cut.
@@ -97,12 +97,27 @@ def _inside_private_key(text: CursorText) -> CursorText | None:
     return CursorText(text.prefix[:begin.start()] + REDACTED, REDACTED + suffix, REDACTED if text.proposal else "")
 
 
+def _across_cursor(text: CursorText) -> CursorText | None:
+    """A secret on the cursor's line that the cursor splits (each half alone matches nothing): both halves
+    and the proposal go."""
+    line_start = text.prefix.rfind("\n") + 1
+    line = text.prefix[line_start:][-2000:]
+    rest = text.suffix.split("\n", 1)[0][:2000]
+    for start, end in secret_spans(line + rest):
+        if start <= len(line) <= end:  # touching counts: the other half names what the secret is
+            cut = len(text.prefix) - (len(line) - start)
+            return CursorText(text.prefix[:cut] + REDACTED, REDACTED + text.suffix[end - len(line):],
+                              REDACTED if text.proposal else "")
+    return None
+
+
 def redact_open_string(text: CursorText) -> CursorText:
     """`text` with a secret-looking string literal (or a private key) around the cursor replaced, in all three
     parts."""
-    in_key = _inside_private_key(text)
-    if in_key is not None:
-        return in_key
+    for rule in (_inside_private_key, _across_cursor):
+        redacted = rule(text)
+        if redacted is not None:
+            return redacted
     line_start = text.prefix.rfind("\n") + 1
     line = text.prefix[line_start:]
     opened = _open_quote(line)

@@ -146,6 +146,17 @@ def _replacer(match: re.Match[str]) -> str:
     return s[: start - whole_start] + REDACTED + s[end - whole_start :]
 
 
+def secret_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every secret the patterns find in `text` (the secret group, or the whole match)."""
+    spans = []
+    for pattern in SECRET_PATTERNS:
+        for m in pattern.regex.finditer(text):
+            group = "secret" if "secret" in m.groupdict() and m.group("secret") is not None else 0
+            spans.append(m.span(group))
+    spans += [m.span("secret") for m in _ASSIGNMENT.finditer(text) if _assignment_kind(m)]
+    return spans
+
+
 def find_secrets(text: str) -> list[str]:
     """Names of the secret kinds found in a text (for tests and audits)."""
     found = [p.name for p in SECRET_PATTERNS if p.regex.search(text)]

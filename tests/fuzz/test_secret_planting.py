@@ -31,7 +31,8 @@ def plant_all(db: Path) -> int:
         line_start = code.index(line)
         for where, offset in cursors(line, secret).items():
             cut = line_start + offset
-            proposal = secret[len(secret) // 2:] if where == "inside" else "\n    :ok"
+            # A proposal with a space breaks any pattern that would see the secret across the cursor.
+            proposal = secret[len(secret) // 2:] if where == "inside" else " #{n}_59"
             request_id = f"{kind}-{where}"
             tracker.shown(Shown(request_id=request_id, uri="file:///app/config.ex", path="/app/config.ex",
                                 language_id="elixir", model_version="t", adapter="base", items=[proposal],

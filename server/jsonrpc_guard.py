@@ -282,6 +282,20 @@ class GuardedProtocol(LanguageServerProtocol):
             return
         super()._send_handler_result(future, msg_id=msg_id)
 
+    def _execute_handler(self, msg_id: Any, handler: Any, callback: Any, args: Any = None,
+                         kwargs: Any = None) -> None:
+        """pygls' handler runner, without its leak: pygls files the future of every notification handler (and of
+        each step of its built-in handlers) under a random id and never takes it out again (~1 MB per
+        hundred notifications, found by measuring RSS over repeated work). Those entries go once done."""
+        super()._execute_handler(msg_id, handler, callback, args, kwargs)
+        future = self._request_futures.get(msg_id)
+        if future is not None and msg_id not in self._open:
+            future.add_done_callback(lambda done, key=msg_id: self._forget_future(key, done))
+
+    def _forget_future(self, msg_id: Any, future: Any) -> None:
+        if self._request_futures.get(msg_id) is future:
+            del self._request_futures[msg_id]
+
     def overdue(self, now: float | None = None) -> list[Any]:
         """Answer requests past their deadline with -32803, cancelling their handlers; returns their ids."""
         now = time.monotonic() if now is None else now

@@ -110,6 +110,7 @@ class GuardedProtocol(LanguageServerProtocol):
         self.deadline_s = _float_env(DEADLINE_ENV, DEFAULT_DEADLINE_S)
         self._open: dict[Any, _Open] = {}
         self._expired: set[Any] = set()  # answered by the watchdog; the handler's late answer is dropped
+        self._done_futures: list[tuple[Any, Any]] = []  # finished notification handlers, to forget
         super().__init__(*args, **kwargs)
 
     # --- receiving ---------------------------------------------------------------------------------
@@ -117,6 +118,7 @@ class GuardedProtocol(LanguageServerProtocol):
     def receive(self, body: bytes) -> None:
         """Decode and dispatch one frame body; never raises."""
         self.stats.frames += 1
+        self._purge_done_futures()
         try:
             data = json.loads(body)
         except (ValueError, RecursionError) as exc:
@@ -293,8 +295,14 @@ class GuardedProtocol(LanguageServerProtocol):
             future.add_done_callback(lambda done, key=msg_id: self._forget_future(key, done))
 
     def _forget_future(self, msg_id: Any, future: Any) -> None:
-        if self._request_futures.get(msg_id) is future:
-            del self._request_futures[msg_id]
+        # Not deleted here: pygls cancels futures while iterating its table (at shutdown).
+        self._done_futures.append((msg_id, future))
+
+    def _purge_done_futures(self) -> None:
+        done, self._done_futures = self._done_futures, []
+        for msg_id, future in done:
+            if self._request_futures.get(msg_id) is future:
+                del self._request_futures[msg_id]
 
     def overdue(self, now: float | None = None) -> list[Any]:
         """Answer requests past their deadline with -32803, cancelling their handlers; returns their ids."""

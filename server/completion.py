@@ -149,6 +149,10 @@ class _Entry:
     texts: list[str]
 
 
+def _size(entry: _Entry) -> int:
+    return len(entry.prefix_tail) + len(entry.suffix_head) + sum(len(t) for t in entry.texts)
+
+
 class CompletionCache:
     """An LRU of shown completions that also serves one while the user types what it predicted.
 
@@ -162,8 +166,11 @@ class CompletionCache:
         max_typed_ahead: longest typed text that may still be served from a cached proposal.
     """
 
-    def __init__(self, capacity: int = 256, tail: int = 2000, max_typed_ahead: int = 200) -> None:
+    def __init__(self, capacity: int = 256, tail: int = 2000, max_typed_ahead: int = 200,
+                 max_chars: int = 256 * 1024) -> None:
         self.capacity = capacity
+        self.max_chars = max_chars  # the byte budget, in characters of context and proposals held
+        self._chars = 0
         self.tail = tail
         self.max_typed_ahead = max_typed_ahead
         self._entries: OrderedDict[tuple[str, str, str], _Entry] = OrderedDict()
@@ -177,10 +184,15 @@ class CompletionCache:
     def put(self, model_key: str, prefix: str, suffix: str, texts: list[str]) -> None:
         """Remember the proposals shown for a cursor."""
         key = self._key(model_key, prefix, suffix)
-        self._entries[key] = _Entry(len(prefix), key[1], key[2], list(texts))
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.capacity:
-            self._entries.popitem(last=False)
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self._chars -= _size(old)
+        entry = _Entry(len(prefix), key[1], key[2], list(texts))
+        self._entries[key] = entry
+        self._chars += _size(entry)
+        while len(self._entries) > 1 and (len(self._entries) > self.capacity or self._chars > self.max_chars):
+            _, dropped = self._entries.popitem(last=False)
+            self._chars -= _size(dropped)
 
     def get(self, model_key: str, prefix: str, suffix: str) -> list[str] | None:
         """Proposals for this cursor: cached ones, or the untyped rest of one the user is typing."""

@@ -99,11 +99,13 @@ class FeedbackTracker:
         capacity: shown completions remembered.
     """
 
-    def __init__(self, sink: EventSink | None, capacity: int = 512) -> None:
+    def __init__(self, sink: EventSink | None, capacity: int = 512, max_chars: int = 1024 * 1024) -> None:
         self.sink = sink
         self.capacity = capacity
+        self.max_chars = max_chars  # the byte budget, in characters of remembered proposals and lines
         self._shown: OrderedDict[str, Shown] = OrderedDict()
         self._latest_by_uri: dict[str, str] = {}
+        self._chars = 0
         self._lock = threading.Lock()
 
     def _emit(self, kind: EventKind, shown: Shown, **fields: object) -> None:
@@ -126,8 +128,11 @@ class FeedbackTracker:
             earlier = self._shown.get(earlier_id) if earlier_id else None
             self._shown[shown.request_id] = shown
             self._latest_by_uri[shown.uri] = shown.request_id
-            while len(self._shown) > self.capacity:
-                self._shown.popitem(last=False)
+            # The proposals stay; the lines kept beside them are cut to KEPT_LINE_CHARS below.
+            self._chars += sum(len(t) for t in shown.items) + 2 * KEPT_LINE_CHARS
+            while len(self._shown) > 1 and (len(self._shown) > self.capacity or self._chars > self.max_chars):
+                _, dropped = self._shown.popitem(last=False)
+                self._chars -= sum(len(t) for t in dropped.items) + 2 * KEPT_LINE_CHARS
         if earlier is not None and earlier.outcome is None:
             earlier.outcome = "ignored"
             self._emit(EventKind.COMPLETION_REJECTED, earlier, detail={"reason": "ignored"})

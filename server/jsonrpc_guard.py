@@ -291,7 +291,10 @@ class GuardedProtocol(LanguageServerProtocol):
         hundred notifications, found by measuring RSS over repeated work). Those entries go once done."""
         super()._execute_handler(msg_id, handler, callback, args, kwargs)
         future = self._request_futures.get(msg_id)
-        if future is not None and msg_id not in self._open:
+        if future is None:
+            return
+        future.add_done_callback(_retrieve_outcome)
+        if msg_id not in self._open:
             future.add_done_callback(lambda done, key=msg_id: self._forget_future(key, done))
 
     def _forget_future(self, msg_id: Any, future: Any) -> None:
@@ -325,6 +328,16 @@ class GuardedProtocol(LanguageServerProtocol):
     def open_requests(self) -> int:
         """Requests received and not answered yet."""
         return len(self._open)
+
+
+def _retrieve_outcome(future: Any) -> None:
+    """Look at a finished handler's exception, so that one whose request was cancelled meanwhile (pygls then
+    never asks) is not reported by asyncio as "never retrieved" with a traceback."""
+    if future.cancelled():
+        return
+    exc = future.exception()  # pygls reports it when it answers; this only marks it as seen
+    if exc is not None:
+        log.debug("handler outcome: %s", _short(exc))
 
 
 def _where(future: Any) -> str:

@@ -62,8 +62,14 @@ def _opener_of(block: Node) -> Node:
     return block.parent if block.parent is not None else block
 
 
-def _keyword_as_identifier(node: Node) -> SyntaxCause:
+def _keyword_as_identifier(node: Node) -> SyntaxCause | None:
     parent = node.parent
+    if parent is not None and parent.type == "dot":
+        # `range.end` is a valid field access; `Enum.` left at a line's end takes the next line's `end`.
+        dot = next((c for c in parent.children if c.type == "."), None)
+        if dot is None or dot.start_point.row == node.start_point.row:
+            return None
+        return SyntaxCause(dot, f"syntax error: nothing after '.' (found {_text(node)!r} on the next line)")
     if parent is not None and parent.type == "binary_operator" and parent.children and parent.children[-1] == node:
         operator = next((c for c in parent.children if not c.is_named), None)
         if operator is not None:
@@ -144,8 +150,10 @@ def first_syntax_cause(root: Node) -> SyntaxCause | None:
             causes.append(_missing(n, root))
         elif n.type == "ERROR":
             causes.append(_error(n))
-        elif n.type == "identifier" and n.text in KEYWORDS and (n.parent is None or n.parent.type != "dot"):
-            causes.append(_keyword_as_identifier(n))
+        elif n.type == "identifier" and n.text in KEYWORDS:
+            cause = _keyword_as_identifier(n)
+            if cause is not None:
+                causes.append(cause)
     if not causes and missing_end is not None:
         causes.append(_missing(missing_end, root))
     if not causes:

@@ -23,6 +23,8 @@ def test_half_typed_operator_is_reported_on_the_line_being_typed() -> None:
     assert problem("    a +\n") == (5, 7, "syntax error: '+' has no right-hand side (found 'end')")
     assert problem("    items |>\n")[:2] == (5, 11)
     assert problem("    x = \n")[:2] == (5, 7)
+    # `Enum.` then the function's `end` reads as the call `Enum.end`.
+    assert problem("    Enum.\n") == (5, 9, "syntax error: nothing after '.' (found 'end' on the next line)")
 
 
 @pytest.mark.parametrize(("typed", "column", "opener"), [

@@ -97,8 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--tcp", type=int, metavar="PORT", help="listen on a TCP port instead of stdio")
     serve.add_argument("--host", default="127.0.0.1", help="address for --tcp (default 127.0.0.1)")
     # What vscode-languageclient and other LSP clients append to the command line: stdio is
-    # served, the process id is already watched through `initialize`'s processId (pygls), and
-    # the transports this server does not speak are refused with a clear line instead of argparse's.
+    # served; the client's process id is not needed (over stdio the server ends when the client
+    # closes its stdin); the transports this server does not speak are refused in one clear line.
     serve.add_argument("--stdio", action="store_true", help="serve over stdin/stdout (the default)")
     serve.add_argument("--clientProcessId", metavar="PID", help=argparse.SUPPRESS)
     serve.add_argument("--node-ipc", action="store_true", help=argparse.SUPPRESS)

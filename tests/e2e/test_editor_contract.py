@@ -91,7 +91,7 @@ async def test_started_as_vscode_starts_it_the_server_serves_and_reports_its_mod
     session = Session()
     try:
         # The exact command line vscode-languageclient runs for `command: elixir-coder, args: [serve]`.
-        await session.start(tmp_path, "elixir_coder.server.cli", "serve", "--stdio", f"--clientProcessId={os.getpid()}")
+        await session.start(tmp_path, "elixir_coder.cli", "serve", "--stdio", f"--clientProcessId={os.getpid()}")
         # The server says when the model's state changes: a status bar follows without polling.
         statuses = session.statuses
         for _ in range(100):
@@ -123,7 +123,7 @@ async def test_each_command_id_has_one_owner(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("flag", ["--node-ipc", "--pipe=/tmp/elixir-coder.sock", "--socket=5007"])
 def test_transports_the_server_does_not_speak_are_refused_in_one_line(flag: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "elixir_coder.server.cli", "serve", flag],
+    done = subprocess.run([sys.executable, "-m", "elixir_coder.cli", "serve", flag],
                           capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, check=False)
     assert done.returncode == 2
     name = flag.split("=")[0]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from elixir_coder.server.analysis.runner import syntax_problems
-from elixir_coder.server.analysis.source import SourceFile
+from elixir_coder.analysis.runner import syntax_problems
+from elixir_coder.analysis.source import SourceFile
 
 HEAD = "defmodule Shop do\n  @moduledoc false\n\n  def total(items) do\n"
 TAIL = "  end\n\n  def other(x) do\n    x * 2\n  end\nend\n"

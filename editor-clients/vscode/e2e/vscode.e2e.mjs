@@ -343,6 +343,22 @@ async function walk(page, db) {
   await shot(page, "05-explain-diagnostic");
   console.log(`  explanation: ${explained.split("\n").filter(Boolean).slice(0, 2).join(" / ")}`);
   mark("explanation shown");
+
+  // A half-typed `a +` is reported on the line being typed, not at the file's last line.
+  await page.keyboard.press("Control+1");  // back to the code, beside the preview
+  await gotoLine(page, 16, 100);
+  await page.keyboard.press("End");
+  await page.keyboard.press("Enter");
+  await page.keyboard.type("a +");
+  await page.keyboard.press("Escape");  // no suggestion: the line stays half typed
+  await page.keyboard.press("Control+S");
+  const syntaxRow = await until("the syntax error on line 17 in Problems", async () => {
+    const texts = await page.locator(".markers-panel .monaco-list-row").allInnerTexts();
+    return texts.find((t) => t.includes("has no right-hand side") && t.includes("Ln 17")) ?? null;
+  }, 20000);
+  await shot(page, "06-syntax-error");
+  console.log(`  syntax error: ${syntaxRow.replace(/\s+/g, " ").trim()}`);
+  mark("syntax error located");
 }
 
 main().catch((err) => {

@@ -164,6 +164,15 @@ async function main() {
     "--bind-addr", `127.0.0.1:${port}`, "--auth", "none", "--disable-telemetry", "--disable-update-check",
     "--disable-workspace-trust", ...dirs, workspace,
   ], { env: childEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  // run.sh's timeout sends SIGTERM: take code-server (its own process group) down too.
+  process.once("SIGTERM", () => {
+    try {
+      process.kill(-server.pid, "SIGKILL");
+    } catch { /* already gone */ }
+    rmSync(scratch, { recursive: true, force: true });
+    console.error("vscode e2e: FAILED: timed out");
+    process.exit(124);
+  });
   let serverLog = "";
   server.stdout.on("data", (d) => { serverLog += d; });
   server.stderr.on("data", (d) => { serverLog += d; });

@@ -58,7 +58,7 @@ from .features.generate_actions import (
 )
 from .features.hover import hover_for
 from .feedback import FeedbackTracker
-from .jsonrpc_guard import GuardedProtocol, serve_stdio
+from .jsonrpc_guard import GuardedProtocol, serve_stdio, serve_tcp
 from .models import ModelService
 from .oversize import OversizeDocuments
 from .settings import Settings, parse_settings
@@ -611,7 +611,11 @@ def run_stdio() -> None:
     """Serve over stdin/stdout; exits 0 after shutdown and exit, 1 when the client exits or leaves without shutdown."""
     _configure_logging()
     ls = build_server()
-    code = serve_stdio(ls.guard)
+    _finish(ls, serve_stdio(ls.guard))
+
+
+def _finish(ls: ElixirCoderServer, code: int) -> None:
+    """End the process with the LSP exit status once the session is over."""
     if not ls.guard._shutdown:
         on_shutdown(ls, None)  # exit without shutdown: still write pending feedback
     logging.shutdown()
@@ -624,9 +628,10 @@ def run_stdio() -> None:
 
 
 def run_tcp(host: str, port: int) -> None:
-    """Serve over TCP on host:port."""
+    """Serve the first client to connect on host:port, through the same guarded reader as stdio."""
     _configure_logging()
-    build_server().start_tcp(host, port)
+    ls = build_server()
+    _finish(ls, serve_tcp(ls.guard, host, port))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import asyncio
 import json
 import logging
 import os
+import socket
 import sys
 import threading
 import time
@@ -454,6 +455,29 @@ def serve_stdio(protocol: GuardedProtocol, stdin: BinaryIO | None = None, stdout
     except (BrokenPipeError, ConnectionResetError):
         log.error("the client went away")
         return 0 if protocol._shutdown else 1
+
+
+def serve_tcp(protocol: GuardedProtocol, host: str, port: int) -> int:
+    """Listen on host:port, serve the first client that connects (as over stdio) and return its exit status."""
+    with socket.create_server((host, port)) as listener:
+        log.info("listening on %s:%d", *listener.getsockname()[:2])
+        conn, peer = listener.accept()
+    log.info("client connected from %s", peer)
+    with conn, conn.makefile("rb", buffering=0) as reader, conn.makefile("wb", buffering=0) as writer:
+        return serve_stdio(protocol, _SocketReader(reader), writer)
+
+
+class _SocketReader:
+    """A socket's read side with the `read1` the reading loop uses (returns what arrived, b"" at the end)."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+
+    def read1(self, size: int) -> bytes:
+        try:
+            return self._raw.read(size) or b""
+        except OSError:
+            return b""
 
 
 async def _serve_then_settle(protocol: GuardedProtocol, read_chunk: Callable[[], bytes]) -> int:

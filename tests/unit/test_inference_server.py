@@ -369,12 +369,12 @@ def test_graceful_shutdown_finishes_in_flight_requests(tmp_path: Path) -> None:
 
 def test_cli_refuses_public_bind_without_keys(capsys: pytest.CaptureFixture[str], monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.delenv("ELIXIR_CODER_API_KEYS", raising=False)
-    assert cli_main(["serve-model", "--host", "0.0.0.0", "--port", "1"]) == 2
+    assert cli_main(["serve-model", "--host", "0.0.0.0", "--port", "1"]) == 128
     assert "without API keys" in capsys.readouterr().err
 
 
 def test_cli_refuses_zero_workers(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli_main(["serve-model", "--workers", "0", "--port", "1"]) == 2
+    assert cli_main(["serve-model", "--workers", "0", "--port", "1"]) == 128
     assert "--workers must be at least 1" in capsys.readouterr().err
 
 

@@ -118,7 +118,7 @@ class ElixirCoderServer(LanguageServer):
 
     def start_io(self, stdin: Any = None, stdout: Any = None) -> None:  # type: ignore[override]
         """Serve over stdio through the guarded reader; the process ends with the LSP exit status."""
-        raise SystemExit(serve_stdio(self.protocol, stdin, stdout))
+        raise SystemExit(serve_stdio(self.guard, stdin, stdout))
 
     @property
     def guard(self) -> GuardedProtocol:

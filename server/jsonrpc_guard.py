@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, BinaryIO
 
 from cattrs import transform_error
@@ -296,7 +297,7 @@ class GuardedProtocol(LanguageServerProtocol):
             return
         future.add_done_callback(_retrieve_outcome)
         if msg_id not in self._open:
-            future.add_done_callback(lambda done, key=msg_id: self._forget_future(key, done))
+            future.add_done_callback(partial(self._forget_future, msg_id))
 
     def _forget_future(self, msg_id: Any, future: Any) -> None:
         # Not deleted here: pygls cancels futures while iterating its table (at shutdown).
@@ -441,8 +442,11 @@ class _Writer:
             pass
 
 
-def serve_stdio(protocol: GuardedProtocol, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:
-    """Serve one client over stdin/stdout until `exit` or end of input; returns the exit status."""
+def serve_stdio(protocol: GuardedProtocol, stdin: Any = None, stdout: Any = None) -> int:
+    """Serve one client over stdin/stdout until `exit` or end of input; returns the exit status.
+
+    `stdin` needs `read1` (or `read`) and `stdout` `write` and `flush`, as binary streams and socket files have.
+    """
     source = stdin or sys.stdin.buffer
     read1 = getattr(source, "read1", None)
 

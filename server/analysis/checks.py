@@ -17,7 +17,7 @@ from .issues import Issue, priority_to_int
 from .scope import ScopeIndex
 from .source import SourceFile
 
-_CATEGORY_MODULES = ("consistency", "design", "readability", "refactor", "warning")
+_CATEGORY_MODULES = ("consistency", "design", "readability", "refactor", "warning", "optin")
 
 _REGISTRY: dict[str, type[CredoCheck]] = {}
 

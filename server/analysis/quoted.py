@@ -41,13 +41,15 @@ NIL = Atom("nil")
 class Q:
     """A `{form, meta, args}` triple; equality and hashing ignore `line` (Credo strips metadata)."""
 
-    __slots__ = ("form", "line", "args", "_key", "extra")
+    __slots__ = ("form", "line", "args", "_key", "extra", "column")
 
-    def __init__(self, form: str | Q, line: int | None, args: list[Any] | None, extra: dict[str, Any] | None = None):
+    def __init__(self, form: str | Q, line: int | None, args: list[Any] | None, extra: dict[str, Any] | None = None,
+                 column: int | None = None):
         self.form = form
         self.line = line
         self.args = args
         self.extra = extra
+        self.column = column
         self._key: Any = None
 
     def key(self) -> Any:
@@ -101,7 +103,11 @@ def mass(term: Any) -> int:
 
 
 def prewalk(term: Any) -> Iterator[Any]:
-    """Every subterm in Macro.prewalk order: the term, then its form (when not an atom), then its args."""
+    """Every subterm in Macro.prewalk order: the term, then its form (when not an atom), then its args.
+
+    Like Macro.traverse, a triple's argument list is not itself visited, only its elements; a
+    list that is an element (a list literal, a keyword list argument) is.
+    """
     stack = [term]
     while stack:
         t = stack.pop()
@@ -111,7 +117,7 @@ def prewalk(term: Any) -> Iterator[Any]:
             if isinstance(t.form, Q):
                 children.append(t.form)
             if isinstance(t.args, list):
-                children.append(t.args)
+                children.extend(t.args)
             stack.extend(reversed(children))
         elif isinstance(t, list):
             stack.extend(reversed(t))
@@ -177,10 +183,11 @@ class _Converter:
         return self.block(_named(node))
 
     def _n_identifier(self, node: Node) -> Any:
-        return Q(self.text(node), _line(node), None)
+        return Q(self.text(node), _line(node), None, column=self.src.column_of(node))
 
     def _n_alias(self, node: Node) -> Any:
-        return Q("__aliases__", _line(node), [Atom(p) for p in self.text(node).replace(" ", "").split(".")])
+        parts = [Atom(p) for p in self.text(node).replace(" ", "").split(".")]
+        return Q("__aliases__", _line(node), parts, column=self.src.column_of(node))
 
     def _n_integer(self, node: Node) -> Any:
         text = self.text(node).replace("_", "")
@@ -349,7 +356,7 @@ class _Converter:
             return Q("when", line, [*self._items(_named(left)), rhs])
         if right is not None and right.type == "keywords":
             rhs = self._pairs(right)
-        return Q(op, line, [lhs, rhs])
+        return Q(op, line, [lhs, rhs], column=self.src.column_of(tok) if tok is not None else None)
 
     def _n_unary_operator(self, node: Node) -> Any:
         op = self._op(node)
@@ -418,7 +425,7 @@ class _Converter:
         if target is None:
             return Q("call", _line(node), args)
         if target.type == "identifier":
-            return Q(self.text(target), _line(target), args)
+            return Q(self.text(target), _line(target), args, column=self.src.column_of(target))
         if target.type == "dot":
             left = target.child_by_field_name("left")
             right = target.child_by_field_name("right")
@@ -427,7 +434,8 @@ class _Converter:
                 return Q(Q(".", _line(target), [lhs]), _line(target), args)
             name_line = _line(right)
             dot_line = next((_line(c) for c in target.children if c.type == "."), name_line)
-            return Q(Q(".", dot_line, [lhs, Atom(self.text(right))]), name_line, args)
+            dot = Q(".", dot_line, [lhs, Atom(self.text(right))], column=self.src.column_of(target))
+            return Q(dot, name_line, args, column=self.src.column_of(right))
         # `(expr).(args)` and other rare targets
         return Q(self.convert(target), _line(node), args)
 

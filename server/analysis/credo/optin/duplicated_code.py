@@ -12,20 +12,23 @@ from typing import Any
 
 from ...checks import CheckContext, CredoCheck, register
 from ...issues import Issue
-from ...quoted import Q, Atom, quoted, structural_key
+from ...quoted import Atom, Q, quoted, structural_key
 
 # Credo prunes sub-duplicates with its default threshold, whatever the configured one is.
 _PRUNE_THRESHOLD = 40
 
 
 def _collect(term: Any, threshold: int, out: list[tuple[Any, Any]]) -> int:
-    """Append (key, term) for every subterm of at least `threshold` mass, in prewalk order; return the mass."""
+    """Append (key, term) for every subterm of at least `threshold` mass, in prewalk order; return the mass.
+
+    A triple's argument list is not a node of its own in Macro.prewalk (only its elements are).
+    """
     slot = len(out)
     out.append((None, None))  # reserve this term's place so the order stays prewalk order
     if isinstance(term, Q):
         total = 1 + (_collect(term.form, threshold, out) if isinstance(term.form, Q) else 0)
         if isinstance(term.args, list):
-            total += _collect(term.args, threshold, out)
+            total += sum(_collect(a, threshold, out) for a in term.args)
     elif isinstance(term, tuple):
         total = 1 + sum(_collect(t, threshold, out) for t in term)
     elif isinstance(term, list):

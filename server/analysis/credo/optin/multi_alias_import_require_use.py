@@ -8,7 +8,7 @@ from typing import Any
 
 from ...checks import CheckContext, register
 from ...issues import Issue
-from ...quoted import Q, Atom, prewalk, quoted, structural_key
+from ...quoted import Atom, Q, prewalk, quoted, structural_key
 from ..consistency import _ConsistencyCheck, _FileStyles
 
 _DIRECTIVES = frozenset({"alias", "import", "require", "use"})

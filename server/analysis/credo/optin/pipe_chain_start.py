@@ -8,7 +8,8 @@ from typing import Any
 
 from ...checks import CheckContext, CredoCheck, register
 from ...issues import Issue
-from ...quoted import NIL, Q, Atom, prewalk, quoted
+from ...quoted import NIL, Atom, Q, prewalk, quoted
+from ._terms import call_name, names
 
 # Forms Credo accepts as a chain start whatever their arguments: literals built by special
 # forms, and operators (including the custom ones Elixir reserves).
@@ -18,29 +19,6 @@ _VALID_FORMS = frozenset({
     "<-", "|||", "&&&", "<<<", ">>>", "<<~", "~>>", "<~", "~>", "<~>", "<|>", "^^^", "~~~", "..//",
 })
 _SIGIL = re.compile(r"^sigil_[a-zA-Z]$")
-
-
-def call_name(term: Q) -> str:
-    """The called function as Credo's `Macro.to_string` sees it, without arguments (`String.trim`, `fun`)."""
-    form = term.form
-    if isinstance(form, str):
-        return form
-    parts = form.args or []
-    target = render(parts[0]) if parts else ""
-    return f"{target}.{parts[1].name}" if len(parts) > 1 and isinstance(parts[1], Atom) else target
-
-
-def render(term: Any) -> str:
-    """Short source rendering of a call target: aliases, erlang modules, variables, nested calls."""
-    if isinstance(term, Atom):
-        return f":{term.name}" if term.name[:1].islower() else term.name
-    if isinstance(term, Q):
-        if term.form == "__aliases__":
-            return ".".join(render(a) if isinstance(a, Q) else a.name for a in term.args or [])
-        if isinstance(term.form, str):
-            return term.form
-        return call_name(term)
-    return repr(term)
 
 
 def argument_type(value: Any) -> list[str]:
@@ -101,10 +79,6 @@ def valid_chain_start(lhs: Any, excluded_functions: list[str], excluded_types: l
     return _excluded_call(lhs, excluded_functions, excluded_types)
 
 
-def _names(values: Any) -> list[str]:
-    return [str(v).lstrip(":") for v in values or []]
-
-
 @register
 class PipeChainStart(CredoCheck):
     """Pipe chains that start with a function call instead of a raw value."""
@@ -118,7 +92,7 @@ class PipeChainStart(CredoCheck):
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         functions = [str(f) for f in ctx.params.get("excluded_functions") or []]
-        types = _names(ctx.params.get("excluded_argument_types"))
+        types = names(ctx.params.get("excluded_argument_types"))
         for term in prewalk(quoted(ctx.src)):
             if not (isinstance(term, Q) and term.form == "|>" and term.args):
                 continue

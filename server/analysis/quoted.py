@@ -433,8 +433,8 @@ class _Converter:
             if right is None:  # fun.(args)
                 return Q(Q(".", _line(target), [lhs]), _line(target), args)
             name_line = _line(right)
-            dot_line = next((_line(c) for c in target.children if c.type == "."), name_line)
-            dot = Q(".", dot_line, [lhs, Atom(self.text(right))], column=self.src.column_of(target))
+            dot_token = next((c for c in target.children if c.type == "."), right)
+            dot = Q(".", _line(dot_token), [lhs, Atom(self.text(right))], column=self.src.column_of(dot_token))
             return Q(dot, name_line, args, column=self.src.column_of(right))
         # `(expr).(args)` and other rare targets
         return Q(self.convert(target), _line(node), args)

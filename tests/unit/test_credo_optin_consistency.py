@@ -49,3 +49,14 @@ def test_multi_alias_reports_the_minority_style() -> None:
 def test_multi_alias_single_aliases_of_different_namespaces_do_not_count() -> None:
     spread = "defmodule M do\n  alias Foo.Bar\n  alias Other.Baz\n  alias Foo.Qux, as: Q\nend\n"
     assert run_files("MultiAliasImportRequireUse", {"a.ex": MULTI, "b.ex": spread}) == []
+
+
+def test_unused_variable_names_follow_the_majority() -> None:
+    anonymous = "defmodule A do\n  def f(_, _), do: 1\n  def g({:ok, _}), do: fn _ -> 2 end\nend\n"
+    meaningful = "defmodule B do\n  def f(_name, x) do\n    _rest = x\n  end\nend\n"
+    issues = run_files("UnusedVariableNames", {"a.ex": anonymous, "b.ex": meaningful})
+    # `_` three times (the tuple in g's head is not looked into) against `_name` and `_rest`
+    assert [(i.filename, i.line_no, i.trigger) for i in issues] == [("b.ex", 2, "_name"), ("b.ex", 3, "_rest")]
+    assert "to name them anonymously (ie. `_`) but `_name` does not follow" in issues[0].message
+    forced = run_files("UnusedVariableNames", {"a.ex": anonymous, "b.ex": meaningful}, force="meaningful")
+    assert {(i.filename, i.trigger) for i in forced} == {("a.ex", "_")}

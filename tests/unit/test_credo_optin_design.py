@@ -106,3 +106,29 @@ def test_duplicated_code_nodes_threshold() -> None:
     issues = run_files("DuplicatedCode", files, mass_threshold=16, nodes_threshold=3)
     assert {i.filename for i in issues} == {"lib/m1.ex", "lib/m2.ex", "lib/m3.ex"}
     assert "lib/m2.ex:2, lib/m3.ex:2" in next(i for i in issues if i.filename == "lib/m1.ex").message
+
+
+def test_skip_test_without_comment() -> None:
+    check = CHECKS["Credo.Check.Design.SkipTestWithoutComment"]()
+    code = '''defmodule MyTest do
+  use ExUnit.Case
+
+  # credentials expired, waiting for new ones
+  @tag :skip
+  test "vendor api" do
+  end
+
+  @tag :skip
+  test "other" do
+  end
+end
+'''
+
+    def issues_in(filename: str) -> list[Issue]:
+        return list(check.run(CheckContext(SourceFile(filename, code), check, check.params_with({}))))
+
+    issues = issues_in("test/my_test.exs")
+    assert [(i.line_no, i.trigger) for i in issues] == [(9, "@tag :skip")]
+    assert issues[0].message == "Tests tagged to be skipped should have a comment preceding the `@tag :skip`."
+    assert issues_in("lib/my.ex") == []
+    assert len(issues_in("apps/web/test/controllers/page_test.exs")) == 1

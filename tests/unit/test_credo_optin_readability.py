@@ -99,3 +99,20 @@ def test_with_custom_tagged_tuple() -> None:
     ]
     fine = "defmodule T do\n  def f(u) do\n    with {:ok, r} <- fetch(u), :ok <- auth(r), do: r\n  end\nend\n"
     assert run("WithCustomTaggedTuple", fine) == []
+
+
+def test_nested_function_calls() -> None:
+    code = '''defmodule T do
+  def f(x) do
+    String.upcase(String.trim(x))
+    String.upcase(x)
+    String.upcase("#{x} y")
+    Enum.map(Enum.filter(List.flatten(x), &a/1), &b/1)
+    x |> String.trim() |> String.upcase()
+  end
+end
+'''
+    issues = run("NestedFunctionCalls", code)
+    assert [(i.line_no, i.trigger) for i in issues] == [(3, "String.upcase"), (6, "Enum.map"), (6, "Enum.filter")]
+    assert issues[0].message == "Use a pipeline when there are nested function calls"
+    assert [i.trigger for i in run("NestedFunctionCalls", code, min_pipeline_length=3)] == ["Enum.map"]

@@ -6,8 +6,13 @@ from collections.abc import Iterator
 
 from ...checks import CheckContext, CredoCheck, register
 from ...issues import Issue
-from ...quoted import prewalk, quoted
-from ._terms import keyword_keys, remote
+from ...quoted import Atom, prewalk, quoted
+from ._terms import remote
+
+
+def _has_env(opts: list) -> bool:
+    """`Keyword.has_key?(opts, :env)`, which also answers for lists that are not all pairs."""
+    return any(isinstance(o, tuple) and len(o) == 2 and o[0] == Atom("env") for o in opts)
 
 
 @register
@@ -29,8 +34,7 @@ class LeakyEnvironment(CredoCheck):
             dot = term.form  # type: ignore[union-attr]
             if call == ("System", "cmd"):
                 if len(args) == 3:
-                    keys = keyword_keys(args[2])
-                    if keys is None or "env" in keys:
+                    if not isinstance(args[2], list) or _has_env(args[2]):
                         continue
                 elif len(args) != 2:
                     continue
@@ -38,8 +42,7 @@ class LeakyEnvironment(CredoCheck):
                 yield ctx.issue("When using System.cmd, clear or overwrite sensitive environment variables.",
                                 module.line, trigger="System.cmd", column=module.column)
             elif call == (":erlang", "open_port") and len(args) == 2:
-                keys = keyword_keys(args[1])
-                if keys is None or "env" in keys:
+                if not isinstance(args[1], list) or _has_env(args[1]):
                     continue
                 # Credo places the column at the module atom, before the dot
                 column = (dot.column - len(":erlang")) if dot.column else None

@@ -365,7 +365,7 @@ class _Converter:
         named = _named(node)
         operand = named[-1] if named else None
         inner = self.convert(operand) if operand is not None else NIL
-        return Q(op, line, [inner])
+        return Q(op, line, [inner], column=self.src.column_of(tok) if tok is not None else None)
 
     def _n_operator_identifier(self, node: Node) -> Any:
         return Q(self.text(node), _line(node), None)

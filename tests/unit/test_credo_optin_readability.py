@@ -116,3 +116,27 @@ end
     assert [(i.line_no, i.trigger) for i in issues] == [(3, "String.upcase"), (6, "Enum.map"), (6, "Enum.filter")]
     assert issues[0].message == "Use a pipeline when there are nested function calls"
     assert [i.trigger for i in run("NestedFunctionCalls", code, min_pipeline_length=3)] == ["Enum.map"]
+
+
+def test_strict_module_layout() -> None:
+    code = '''defmodule Test do
+  alias Foo
+  @moduledoc "Some doc"
+  use Bar
+
+  defmodule Inner do
+    require Logger
+    @moduledoc false
+  end
+end
+'''
+    issues = run("StrictModuleLayout", code)
+    assert [(i.line_no, i.column, i.message, i.trigger) for i in issues] == [
+        # after a misplaced part Credo compares with that part, so `use` (after moduledoc) is fine
+        (3, 3, "moduledoc must appear before alias", "Test"),
+        (8, 5, "moduledoc must appear before require", "Test.Inner"),
+    ]
+    assert run("StrictModuleLayout", code, ignore=["moduledoc"]) != []
+    funs = "defmodule T do\n  def a, do: 1\n  @moduledoc false\n  defp b, do: 2\n  @doc false\n  def c, do: 3\nend\n"
+    assert [i.message for i in run("StrictModuleLayout", funs)] == ["moduledoc must appear before public function"]
+    assert run("StrictModuleLayout", funs, order=["public_fun", "moduledoc"]) == []

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .checks import CheckContext, CredoCheck, load_checks
 from .credo_config import CredoConfig, CredoConfigError, load_credo_config
+from .credo_sources import files_to_analyse
 from .directives import apply_directives, find_directives
 from .issues import Finding, Issue
 from .source import MAX_PARSE_BYTES, SourceDecodeError, SourceFile
@@ -35,6 +36,7 @@ class AnalysisOptions:
             Credo's `--only`; Sobelow type names such as `XSS.Raw` also match).
         enable: opt-in checks to switch on in addition to the configuration.
         credo / sobelow: which analyzers run.
+        config_name / config_file: which `.credo.exs` configuration applies.
     """
 
     strict: bool | None = None
@@ -42,6 +44,8 @@ class AnalysisOptions:
     enable: tuple[str, ...] = ()
     credo: bool = True
     sobelow: bool = True
+    config_name: str = "default"  # Credo's --config-name
+    config_file: Path | None = None  # Credo's --config-file (instead of searching for .credo.exs)
 
 
 @dataclass(frozen=True)
@@ -192,17 +196,25 @@ def analyze_sources(
     """Analyse already-loaded files (the language server's entry point)."""
     result = AnalysisResult(files=[s.filename for s in sources])
     if config is None:
-        try:
-            config = load_credo_config(root)
-        except CredoConfigError as exc:
-            result.problems.append(FileProblem(".credo.exs", 1, 1, str(exc), "config"))
-            config = CredoConfig()
+        config = _load_config(root, options, result.problems)
     result.problems.extend(syntax_problems(sources))
     if options.credo:
         result.issues = run_credo(sources, config, options, root)
     if options.sobelow:
         result.findings = _sobelow_findings(root, sources, options)
     return result
+
+
+def _load_config(root: Path, options: AnalysisOptions, problems: list[FileProblem]) -> CredoConfig:
+    """The project's Credo configuration; what cannot be honoured becomes a `config` problem."""
+    try:
+        config = load_credo_config(root, options.config_name, options.config_file)
+    except CredoConfigError as exc:
+        problems.append(FileProblem(".credo.exs", 1, 1, str(exc), "config"))
+        return CredoConfig()
+    source = str(config.source) if config.source else ".credo.exs"
+    problems.extend(FileProblem(source, 1, 1, note, "config") for note in config.notes)
+    return config
 
 
 def analyze_paths(
@@ -214,15 +226,18 @@ def analyze_paths(
     """Analyse files and directories (the CLI's entry point).
 
     Args:
-        paths: files or directories to analyse.
+        paths: files or directories to analyse; none (or just the root) means what `mix credo`
+            analyses: the `files` of `.credo.exs`, or Credo's default folders.
         root: project root holding `.credo.exs`, `mix.lock` and config (default: current directory).
         display_base: paths in results are relative to this (default: current directory).
     """
     base = display_base or Path.cwd()
     project_root = root or Path.cwd()
-    files = discover_files(paths)
+    config_problems: list[FileProblem] = []
+    config = _load_config(project_root, options, config_problems)
+    files = files_to_analyse(project_root, config.included, config.excluded, paths)
     sources, problems = load_sources(files, base)
-    result = analyze_sources(sources, project_root, options)
-    result.problems = problems + result.problems
+    result = analyze_sources(sources, project_root, options, config)
+    result.problems = config_problems + problems + result.problems
     result.files = [_display_name(p, base) for p in files]
     return result

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .checks import CheckContext, CredoCheck, load_checks
 from .credo_config import CredoConfig, CredoConfigError, load_credo_config
-from .credo_sources import files_to_analyse
+from .credo_sources import files_to_analyse, relative_entries
 from .directives import apply_directives, find_directives
 from .issues import Finding, Issue
 from .source import MAX_PARSE_BYTES, SourceDecodeError, SourceFile
@@ -166,16 +166,35 @@ def run_credo(sources: list[SourceFile], config: CredoConfig, options: AnalysisO
     return kept
 
 
-def _sobelow_findings(root: Path, sources: list[SourceFile], options: AnalysisOptions) -> list[Finding]:
+def _sobelow_findings(root: Path, sources: list[SourceFile], options: AnalysisOptions,
+                      asked: frozenset[str] = frozenset()) -> list[Finding]:
     try:
         from .sobelow.runner import run_sobelow
     except ImportError:
         log.warning("Sobelow-compatible analyzer not available")
         return []
-    findings = run_sobelow(root, sources)
+    findings = run_sobelow(root, sources, asked=asked)
     if options.only:
         findings = [f for f in findings if _matches_only(options.only, f.type_name, f.type_name.split(".")[0].lower())]
     return findings
+
+
+def sobelow_sources(root: Path, loaded: list[SourceFile], base: Path) -> tuple[list[SourceFile], list[FileProblem]]:
+    """What Sobelow scans in a project: its code folders' `.ex` files, whatever Credo's `files` say.
+
+    Files already loaded for Credo are reused; the others are read here.
+    """
+    from .sobelow.scope import code_roots
+
+    by_path = {(base / s.filename).resolve(): s for s in loaded}
+    wanted: list[Path] = []
+    for folder in code_roots(root):
+        top = root / folder
+        if top.is_dir():
+            wanted.extend(sorted(p for p in top.rglob("*.ex") if not any(part.startswith(".") for part in p.parts)))
+    missing = [p for p in wanted if p.resolve() not in by_path]
+    extra, problems = load_sources(missing, base)
+    return [by_path[p.resolve()] for p in wanted if p.resolve() in by_path] + extra, problems
 
 
 def syntax_problems(sources: Iterable[SourceFile]) -> list[FileProblem]:
@@ -192,8 +211,14 @@ def analyze_sources(
     root: Path,
     options: AnalysisOptions = AnalysisOptions(),
     config: CredoConfig | None = None,
+    sobelow_files: list[SourceFile] | None = None,
+    asked: frozenset[str] = frozenset(),
 ) -> AnalysisResult:
-    """Analyse already-loaded files (the language server's entry point)."""
+    """Analyse already-loaded files (the language server's entry point).
+
+    Sobelow looks at `sobelow_files` when given (the project's code folders), else at those of
+    `sources` in its scope; `asked` names paths the user asked for explicitly.
+    """
     result = AnalysisResult(files=[s.filename for s in sources])
     if config is None:
         config = _load_config(root, options, result.problems)
@@ -201,7 +226,8 @@ def analyze_sources(
     if options.credo:
         result.issues = run_credo(sources, config, options, root)
     if options.sobelow:
-        result.findings = _sobelow_findings(root, sources, options)
+        result.findings = _sobelow_findings(root, sobelow_files if sobelow_files is not None else sources,
+                                            options, asked)
     return result
 
 
@@ -237,7 +263,17 @@ def analyze_paths(
     config = _load_config(project_root, options, config_problems)
     files = files_to_analyse(project_root, config.included, config.excluded, paths)
     sources, problems = load_sources(files, base)
-    result = analyze_sources(sources, project_root, options, config)
+    whole_project = not paths or all(p.resolve() == project_root.resolve() for p in paths)
+    sobelow_files: list[SourceFile] | None = None
+    asked: frozenset[str] = frozenset()
+    if options.sobelow and whole_project:
+        sobelow_files, sobelow_problems = sobelow_sources(project_root, sources, base)
+        known = {p.filename for p in problems}
+        problems += [p for p in sobelow_problems if p.filename not in known]
+    elif options.sobelow:
+        # explicit paths: Sobelow looks at those files, test folders included since they were asked for
+        asked = frozenset(relative_entries(project_root, paths))
+    result = analyze_sources(sources, project_root, options, config, sobelow_files, asked)
     result.problems = config_problems + problems + result.problems
     result.files = [_display_name(p, base) for p in files]
     return result

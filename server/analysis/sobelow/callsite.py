@@ -20,6 +20,8 @@ from ..ast import arguments_node, call_args, call_target, def_head, local_call_n
 from ..issues import Finding
 from ..source import SourceFile
 from .base import CONFIDENCE_RANK, FileMeta, is_disabled, make_finding
+from .scope import web_root
+from .templates import raw_uses, template_files
 
 # Operators whose operands Sobelow looks through when naming the variable of an argument.
 _LOOKTHROUGH_OPS = frozenset(
@@ -642,7 +644,7 @@ _RAW_IN_TEMPLATE = re.compile(r"\braw(?:\(\s*|\s+)(@?[A-Za-z_][A-Za-z0-9_]*[!?]?
 
 @dataclass
 class Template:
-    """An `.html.eex` template and the variables it passes to `raw`."""
+    """A template and the variables it passes to `raw`."""
 
     path: str
     raws: list[tuple[int, str]]
@@ -654,27 +656,16 @@ class Template:
 
 
 def load_templates(root: Path, ignored_files: set[Path] | None = None) -> dict[str, Template]:
-    """`lib/**/*.html.eex` under the project, keyed by their path relative to the root."""
-    lib = root / "lib"
+    """EEx and HEEx templates under the scanned root, keyed by their path relative to the project."""
     out: dict[str, Template] = {}
-    if not lib.is_dir():
-        return out
-    for path in sorted(lib.rglob("*.html.eex")):
-        if ignored_files and path.resolve() in ignored_files:
-            continue
+    for path in template_files(web_root(root), ignored_files):
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        raws: list[tuple[int, str]] = []
-        for tag in re.finditer(r"<%=?(.*?)%>", text, re.S):
-            body = tag.group(1)
-            for m in _RAW_IN_TEMPLATE.finditer(body):
-                var = m.group(1) or m.group(2)
-                line = text.count("\n", 0, tag.start(1) + m.start()) + 1
-                raws.append((line, var))
-        rel = str(path.relative_to(root))
-        out[rel] = Template(rel, raws)
+        uses = raw_uses(text, heex=path.name.endswith((".heex", ".leex")))
+        rel = path.relative_to(root).as_posix()
+        out[rel] = Template(rel, [(u.line, u.variable) for u in uses])
     return out
 
 

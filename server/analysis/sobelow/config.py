@@ -10,6 +10,7 @@ from ..ast import call_args, do_block, keyword_pairs, local_call_name
 from ..issues import Finding
 from ..source import SourceFile
 from .base import FileMeta, is_disabled, make_finding
+from .skips import is_ignored_file
 
 # Config files Sobelow never reads for secrets or HTTPS settings.
 SKIP_CONFIG_FILES = frozenset({"dev.exs", "test.exs", "dev.secret.exs", "test.secret.exs"})
@@ -278,7 +279,7 @@ def config_dir_files(root: Path, ignored_files: set[Path]) -> list[tuple[str, So
     for path in sorted(cdir.iterdir()):
         if path.suffix != ".exs" or path.name in SKIP_CONFIG_FILES or not path.is_file():
             continue
-        if path.resolve() in ignored_files:
+        if is_ignored_file(path, ignored_files):
             continue
         try:
             text = path.read_text(encoding="utf-8")

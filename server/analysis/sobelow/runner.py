@@ -7,10 +7,20 @@ from typing import Any
 
 from ..issues import Finding
 from ..source import SourceFile
-from .base import FINDING_TYPES, file_meta
-from .callsite import confidence_at_least, load_templates, render_findings, scan_file, template_findings
+from .base import FINDING_TYPES, FileMeta, file_meta, is_disabled, make_finding
+from .callsite import (
+    confidence_at_least,
+    def_calls,
+    load_templates,
+    render_findings,
+    scan_file,
+    skips_by_def,
+    template_findings,
+)
 from .config import run_config
-from .skips import load_sobelow_conf
+from .scope import in_scope
+from .skips import is_ignored_file, load_sobelow_conf
+from .templates import sigil_raw_uses
 from .vuln import run_vuln
 
 __all__ = ["FINDING_TYPES", "run_sobelow", "to_sobelow_json"]
@@ -19,16 +29,33 @@ SOBELOW_VERSION = "0.13.0"
 _CONFIDENCES = ("high", "medium", "low")
 
 
-def _scanned(src: SourceFile, root: Path, ignored_files: set[Path]) -> bool:
+def _scanned(src: SourceFile, root: Path, ignored_files: set[Path], asked: frozenset[str]) -> bool:
     name = src.filename.replace("\\", "/")
-    if not name.endswith(".ex") or "/mix/tasks/" in "/" + name:
+    if not name.endswith(".ex") or "/mix/tasks/" in "/" + name or not in_scope(root, src.filename, asked):
         return False
     if ignored_files:
         path = Path(src.filename)
         path = path if path.is_absolute() else root / path
-        if path.resolve() in ignored_files:
+        if is_ignored_file(path, ignored_files):
             return False
     return True
+
+
+def sigil_findings(meta: FileMeta, skip: bool) -> list[Finding]:
+    """`raw` inside `~H` sigils: low confidence, like a template's (a `# sobelow_skip` on the def applies)."""
+    src = meta.src
+    uses = sigil_raw_uses(src)
+    if not uses:
+        return []
+    defs = def_calls(src)
+    skips = skips_by_def(src, defs) if skip else {}
+    skipped_lines: set[int] = set()
+    for d in defs:
+        names = skips.get(d.start_byte)
+        if names and is_disabled("XSS.Raw", frozenset(names)):
+            skipped_lines.update(range(d.start_point[0] + 1, d.end_point[0] + 2))
+    return [make_finding("XSS.Raw", src.filename, u.line, "low", {"variable": u.variable})
+            for u in uses if u.line not in skipped_lines]
 
 
 def run_sobelow(
@@ -37,6 +64,7 @@ def run_sobelow(
     *,
     ignore: set[str] | None = None,
     skip: bool = True,
+    asked: frozenset[str] = frozenset(),
 ) -> list[Finding]:
     """All Sobelow findings for a project.
 
@@ -46,6 +74,7 @@ def run_sobelow(
         ignore: finding names or groups to leave out (`XSS.Raw`, `Config`), merged with the
             `ignore` list of `.sobelow-conf`.
         skip: honour `# sobelow_skip ["Type"]` comments (`.sobelow-conf`'s `skip:` can turn this off).
+        asked: paths (relative to the root) the user named, scanned even outside `lib/`.
 
     Returns findings in order: whole-project config and dependency findings first, then
     call-site findings by file and line.
@@ -53,7 +82,7 @@ def run_sobelow(
     conf = load_sobelow_conf(project_root)
     disabled = set(ignore or ()) | conf.ignore
     use_skips = skip and conf.skip is not False
-    metas = [file_meta(src) for src in files if _scanned(src, project_root, conf.ignore_files)]
+    metas = [file_meta(src) for src in files if _scanned(src, project_root, conf.ignore_files, asked)]
     out: list[Finding] = []
     if "Config" not in disabled:
         router = Path(conf.router) if conf.router else None
@@ -68,6 +97,10 @@ def run_sobelow(
         code.extend(scan_file(meta, disabled, use_skips))
         code.extend(render_findings(meta, templates, use_skips))
     code.extend(template_findings(templates))
+    if not ("XSS" in disabled or "XSS.Raw" in disabled):
+        for meta in metas:
+            code.extend(sigil_findings(meta, use_skips))
+
     code.sort(key=lambda f: (f.file, f.line))
     out.extend(code)
     return [f for f in out if confidence_at_least(f.confidence, conf.threshold)]

@@ -465,11 +465,13 @@ class _Converter:
 
 
 def quoted(src: SourceFile) -> Any:
-    """The file's quoted form (cached on the SourceFile); None when it could not be parsed."""
+    """The file's quoted form (cached on the SourceFile); an empty block when it does not parse."""
     cached = getattr(src, "_quoted", None)
     if cached is None:
         root = src.root
-        cached = _Converter(src).convert(root) if root is not None else NIL
+        # Elixir (and so Credo) cannot read a file with a syntax error: nothing to report on it
+        ok = root is not None and not root.has_error
+        cached = _Converter(src).convert(root) if ok else Q("__block__", None, [])
         src._quoted = cached  # type: ignore[attr-defined]
     return cached
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .checks import CheckContext, CredoCheck, load_checks
 from .credo_config import CredoConfig, CredoConfigError, load_credo_config
-from .credo_sources import files_to_analyse, relative_entries
+from .credo_sources import files_to_analyse
 from .directives import apply_directives, find_directives
 from .issues import Finding, Issue
 from .source import MAX_PARSE_BYTES, SourceDecodeError, SourceFile
@@ -271,8 +271,8 @@ def analyze_paths(
         known = {p.filename for p in problems}
         problems += [p for p in sobelow_problems if p.filename not in known]
     elif options.sobelow:
-        # explicit paths: Sobelow looks at those files, test folders included since they were asked for
-        asked = frozenset(relative_entries(project_root, paths))
+        # explicit paths: Sobelow looks at exactly those files, test folders included since they were asked for
+        asked = frozenset({"*"})
     result = analyze_sources(sources, project_root, options, config, sobelow_files, asked)
     result.problems = config_problems + problems + result.problems
     result.files = [_display_name(p, base) for p in files]

@@ -22,8 +22,10 @@ def in_scope(root: Path, filename: str, asked: frozenset[str] = frozenset()) -> 
     """Whether Sobelow scans this file (a path relative to the root, or absolute).
 
     `asked` holds relative paths (files or folders) the user named explicitly; files under them
-    are scanned wherever they are.
+    are scanned wherever they are ("*" asks for every file given).
     """
+    if "*" in asked or not (root / "mix.exs").is_file():
+        return True  # everything asked for, or not a Mix project (a lone file): nothing to leave out
     path = Path(filename)
     if path.is_absolute():
         try:

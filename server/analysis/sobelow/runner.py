@@ -41,6 +41,25 @@ def _scanned(src: SourceFile, root: Path, ignored_files: set[Path], asked: froze
     return True
 
 
+def _file_meta(src: SourceFile) -> FileMeta:
+    """`file_meta`, kept on the SourceFile: a project analysis reuses unchanged files' parses."""
+    meta = getattr(src, "_sobelow_meta", None)
+    if meta is None:
+        meta = src._sobelow_meta = file_meta(src)  # type: ignore[attr-defined]
+    return meta
+
+
+def _scan_file(meta: FileMeta, disabled: frozenset[str], skip: bool) -> list[Finding]:
+    """`scan_file`, remembered per file and settings for the same reason."""
+    cache = getattr(meta.src, "_sobelow_scans", None)
+    if cache is None:
+        cache = meta.src._sobelow_scans = {}  # type: ignore[attr-defined]
+    key = (disabled, skip)
+    if key not in cache:
+        cache[key] = scan_file(meta, disabled, skip)
+    return cache[key]
+
+
 def sigil_findings(meta: FileMeta, skip: bool) -> list[Finding]:
     """`raw` inside `~H` sigils: low confidence, like a template's (a `# sobelow_skip` on the def applies)."""
     src = meta.src
@@ -82,7 +101,7 @@ def run_sobelow(
     conf = load_sobelow_conf(project_root)
     disabled = set(ignore or ()) | conf.ignore
     use_skips = skip and conf.skip is not False
-    metas = [file_meta(src) for src in files if _scanned(src, project_root, conf.ignore_files, asked)]
+    metas = [_file_meta(src) for src in files if _scanned(src, project_root, conf.ignore_files, asked)]
     out: list[Finding] = []
     if "Config" not in disabled:
         router = Path(conf.router) if conf.router else None
@@ -94,7 +113,7 @@ def run_sobelow(
     )
     code: list[Finding] = []
     for meta in metas:
-        code.extend(scan_file(meta, disabled, use_skips))
+        code.extend(_scan_file(meta, frozenset(disabled), use_skips))
         code.extend(render_findings(meta, templates, use_skips))
     code.extend(template_findings(templates))
     if not ("XSS" in disabled or "XSS.Raw" in disabled):

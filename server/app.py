@@ -15,7 +15,6 @@ import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from functools import partial, wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,7 +31,7 @@ from elixir_coder.telemetry.recorder import Recorder
 from elixir_coder.telemetry.store import FeedbackStore, RetentionPolicy
 
 from .adapter_routing import adapter_for, project_deps
-from .analysis.runner import AnalysisResult
+from .analysed import Analysed
 from .diagnostic_feedback import diagnostic_changes, diagnostic_counts
 from .documents import ExternalCache, Outcome, analyse_document, default_external_runner, uri_to_path
 from .features import completion as completion_feature
@@ -69,22 +68,12 @@ SERVER_NAME = "elixir-coder"
 SERVER_VERSION = "0.1.0"
 CONFIG_SECTION = "elixirCoder"
 STATUS_REQUEST = "elixirCoder/status"
+STATUS_CHANGED = "elixirCoder/statusChanged"
 RATE_EXPLANATION_COMMAND = "elixirCoder.rateExplanation"
 ACTION_TAKEN_COMMAND = "elixirCoder.actionTaken"
 PARAMLESS_REQUESTS = frozenset({STATUS_REQUEST})
 
 T = TypeVar("T")
-
-
-@dataclass
-class Analysed:
-    """The last published analysis of one document."""
-
-    version: int | None
-    text: str
-    result: AnalysisResult | None
-    name: str
-    diagnostics: list[lsp.Diagnostic] = field(default_factory=list)
 
 
 class _Rejected:
@@ -311,6 +300,7 @@ class ElixirCoderServer(LanguageServer):
         loop.call_soon_threadsafe(self._progress, stage, message)
 
     def _progress(self, stage: str, message: str) -> None:
+        self.notify_status(loading=stage == "begin")
         if stage == "begin":
             self._load_count += 1
             self._progress_begun = asyncio.ensure_future(self._progress_begin(f"elixir-coder-load-{self._load_count}",
@@ -320,6 +310,14 @@ class ElixirCoderServer(LanguageServer):
         begun, self._progress_begun = self._progress_begun, None
         if begun is not None:
             asyncio.ensure_future(self._progress_end(begun, message))
+
+    def notify_status(self, loading: bool) -> None:
+        """`elixirCoder/statusChanged` with the status, so status bars follow a load without polling."""
+        try:
+            # At "begin" the load thread may not have flagged itself yet: the notification says so.
+            self.protocol.notify(STATUS_CHANGED, {**self.status(), "loading": loading or self.models.loading})
+        except Exception as exc:  # noqa: BLE001 - a courtesy; the status request still answers
+            log.info("status notification not sent: %s", exc)
 
     def _supports_progress(self) -> bool:
         window = self.client_capabilities.window if self.client_capabilities else None
@@ -341,6 +339,11 @@ class ElixirCoderServer(LanguageServer):
         token = await begun
         if token is not None:
             self.work_done_progress.end(token, lsp.WorkDoneProgressEnd(message=message))
+
+    def call_later(self, delay: float, fn: Callable[[], None]) -> None:
+        """Run `fn` on the event loop after `delay` seconds (nothing happens before the loop runs)."""
+        if self._loop is not None:
+            self._loop.call_later(delay, fn)
 
     def adapter_for(self, path: Path | None, text: str = "") -> str:
         """The adapter for a document: the setting, or routed by file and project deps when `auto`."""

@@ -3,7 +3,7 @@
 `CompletionFeature` owns what completion needs across requests: the model service, one
 generation thread, the proposal cache, the feedback tracker, and a sequence number per
 document so that a newer request or edit stops the generation of an older one. The handlers
-in app.py stay thin: they read the document and call `propose`, then turn proposals into LSP
+in completion_handlers.py stay thin: they read the document and call `propose`, then turn proposals into LSP
 items with the acceptance command attached.
 """
 
@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 from lsprotocol import types as lsp
@@ -38,7 +38,6 @@ REJECT_COMMAND = "elixirCoder.completionRejected"
 # token costs ~1 ms on one CPU core, and a longer cap only lengthens the slowest answers.
 SINGLE_LINE_TOKENS = 24
 _WORD_TAIL = re.compile(r"[\w?!]+$")
-_HAS_CONSTRAINED = any(f.name == "constrained" for f in fields(GenerationRequest))
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,6 @@ class Proposals:
 def generation_request(ctx: CursorContext, settings: Settings, header: str,
                        cancelled: Callable[[], bool]) -> GenerationRequest:
     """The model request for a cursor: one line or a block, within the settings' limits."""
-    extra = {"constrained": settings.constrained_decoding} if _HAS_CONSTRAINED else {}
     return GenerationRequest(
         prefix=ctx.prefix,
         suffix=ctx.suffix,
@@ -69,7 +67,7 @@ def generation_request(ctx: CursorContext, settings: Settings, header: str,
         prompt_budget=settings.completion_prompt_tokens,
         context=header,
         cancelled=cancelled,
-        **extra,  # type: ignore[arg-type]
+        constrained=settings.constrained_decoding,
     )
 
 

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from lsprotocol import types as lsp
 
-from ..analysis.project import ProjectAnalysis, ProjectReport
-from ..analysis.runner import AnalysisResult
+from elixir_coder.analysis.project import ProjectAnalysis, ProjectReport
+from elixir_coder.analysis.runner import AnalysisResult
+
 from ..documents import _drop_disabled as drop_disabled
 from ..documents import analysis_options
 from ..settings import Settings

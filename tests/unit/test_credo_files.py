@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from elixir_coder.server.analysis.credo_config import load_credo_config
-from elixir_coder.server.analysis.credo_sources import files_to_analyse, wildcard
-from elixir_coder.server.analysis.runner import AnalysisOptions, analyze_paths
-from elixir_coder.server.cli import main
+from elixir_coder.analysis.credo_config import load_credo_config
+from elixir_coder.analysis.credo_sources import files_to_analyse, wildcard
+from elixir_coder.analysis.runner import AnalysisOptions, analyze_paths
+from elixir_coder.cli.main import main
 
 MODULE = 'defmodule M{n} do\n  @moduledoc false\n  def f, do: 1000000\nend\n'
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from elixir_coder.server.analysis.checks import CheckContext, load_checks
-from elixir_coder.server.analysis.issues import Issue
-from elixir_coder.server.analysis.quoted import mass, quoted
-from elixir_coder.server.analysis.source import SourceFile
+from elixir_coder.analysis.checks import CheckContext, load_checks
+from elixir_coder.analysis.issues import Issue
+from elixir_coder.analysis.quoted import mass, quoted
+from elixir_coder.analysis.source import SourceFile
 
 CHECKS = load_checks()
 

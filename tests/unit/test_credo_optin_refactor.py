@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from elixir_coder.server.analysis.checks import CheckContext, load_checks
-from elixir_coder.server.analysis.issues import Issue
-from elixir_coder.server.analysis.source import SourceFile
+from elixir_coder.analysis.checks import CheckContext, load_checks
+from elixir_coder.analysis.issues import Issue
+from elixir_coder.analysis.source import SourceFile
 
 CHECKS = load_checks()
 
@@ -175,9 +175,9 @@ def test_abc_size() -> None:
 
 
 def test_abc_size_matches_credo_doc_example() -> None:
-    from elixir_coder.server.analysis.credo.optin.abc_size import abc_size
-    from elixir_coder.server.analysis.quoted import quoted
-    from elixir_coder.server.analysis.source import SourceFile
+    from elixir_coder.analysis.credo.refactor.abc_size import abc_size
+    from elixir_coder.analysis.quoted import quoted
+    from elixir_coder.analysis.source import SourceFile
 
     term = quoted(SourceFile("a.ex", "def first_fun do\n  x = 1\nend\n"))
     assert abc_size(term, []) == 1.0

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from elixir_coder.server.analysis.checks import CheckContext, load_checks
-from elixir_coder.server.analysis.issues import Issue
-from elixir_coder.server.analysis.source import SourceFile
-from elixir_coder.server.analysis.terms import Regex
+from elixir_coder.analysis.checks import CheckContext, load_checks
+from elixir_coder.analysis.issues import Issue
+from elixir_coder.analysis.source import SourceFile
+from elixir_coder.analysis.terms import Regex
 
 CHECKS = load_checks()
 

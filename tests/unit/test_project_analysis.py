@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from elixir_coder.server.analysis.project import ProjectAnalysis
-from elixir_coder.server.analysis.runner import AnalysisOptions, analyze_paths
+from elixir_coder.analysis.project import ProjectAnalysis
+from elixir_coder.analysis.runner import AnalysisOptions, analyze_paths
 
 FILES = {
     "lib/a.ex": 'defmodule A do\n  @moduledoc false\n  def f(%{} = x), do: x + 1000000\nend\n',

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from elixir_coder.server.analysis.runner import AnalysisOptions, analyze_paths
-from elixir_coder.server.analysis.sobelow.templates import raw_uses
-from elixir_coder.server.cli import main
+from elixir_coder.analysis.runner import AnalysisOptions, analyze_paths
+from elixir_coder.analysis.sobelow.templates import raw_uses
+from elixir_coder.cli.main import main
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "phoenix_app"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .checks import CheckContext, CredoCheck, load_checks
 from .credo_config import CredoConfig, CredoConfigError, load_credo_config
-from .credo_sources import files_to_analyse
+from .credo_sources import find_sources, relative_entries
 from .directives import apply_directives, find_directives
 from .issues import Finding, Issue
 from .source import MAX_PARSE_BYTES, SourceDecodeError, SourceFile
@@ -243,6 +243,11 @@ def _load_config(root: Path, options: AnalysisOptions, problems: list[FileProble
     return config
 
 
+def _is_project(root: Path, config: CredoConfig) -> bool:
+    """A Mix project or a folder with its own `.credo.exs`: `files` (or Credo's defaults) apply."""
+    return (root / "mix.exs").is_file() or config.source is not None
+
+
 def analyze_paths(
     paths: Sequence[Path],
     root: Path | None = None,
@@ -261,9 +266,14 @@ def analyze_paths(
     project_root = root or Path.cwd()
     config_problems: list[FileProblem] = []
     config = _load_config(project_root, options, config_problems)
-    files = files_to_analyse(project_root, config.included, config.excluded, paths)
+    if _is_project(project_root, config):
+        whole_project = not paths or all(p.resolve() == project_root.resolve() for p in paths)
+    else:
+        # a plain folder (no mix.exs, no .credo.exs): Credo's default folders mean nothing there
+        paths, whole_project = list(paths) or [project_root], False
+    included = config.included if whole_project else relative_entries(project_root, paths)
+    files = find_sources(project_root, included, config.excluded)
     sources, problems = load_sources(files, base)
-    whole_project = not paths or all(p.resolve() == project_root.resolve() for p in paths)
     sobelow_files: list[SourceFile] | None = None
     asked: frozenset[str] = frozenset()
     if options.sobelow and whole_project:

@@ -117,3 +117,28 @@ def test_check_without_paths_analyses_what_mix_credo_would(tmp_path: Path, monke
     assert files == {"lib/app.ex", "lib/app/worker.ex", "lib/generated/gen.ex", ".iex.exs"}
     main(["check", ".", "--format", "credo-json", "--strict", "--config-name", "default"])
     assert {i["filename"] for i in json.loads(capsys.readouterr().out)["issues"]} == files
+
+
+def test_opt_in_checks_run_with_their_params_exactly_when_credo_exs_enables_them(tmp_path: Path) -> None:
+    (tmp_path / "mix.exs").write_text("defmodule P.MixProject do\nend\n")
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "a.ex").write_text(
+        'defmodule A do\n  @moduledoc false\n  def f(x) do\n    String.trim(x) |> String.upcase()\n'
+        '    table(x) |> insert()\n  end\nend\n')
+    options = AnalysisOptions(sobelow=False, strict=True)
+
+    def pipe_lines() -> list[int | None]:
+        result = analyze_paths([], root=tmp_path, options=options, display_base=tmp_path)
+        return [i.line_no for i in result.issues if i.check == "Credo.Check.Refactor.PipeChainStart"]
+
+    assert pipe_lines() == []  # opt-in: off without a .credo.exs that enables it
+    (tmp_path / ".credo.exs").write_text(
+        '%{configs: [%{name: "default", checks: [{Credo.Check.Refactor.PipeChainStart, '
+        '[excluded_functions: ["table"]]}]}]}')
+    assert pipe_lines() == [4]
+    (tmp_path / ".credo.exs").write_text(
+        '%{configs: [%{name: "default", checks: %{enabled: [{Credo.Check.Refactor.PipeChainStart, []}]}}]}')
+    assert pipe_lines() == [4, 5]
+    (tmp_path / ".credo.exs").write_text(
+        '%{configs: [%{name: "default", checks: [{Credo.Check.Refactor.PipeChainStart, false}]}]}')
+    assert pipe_lines() == []

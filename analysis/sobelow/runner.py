@@ -23,9 +23,9 @@ SOBELOW_VERSION = "0.13.0"
 _CONFIDENCES = ("high", "medium", "low")
 
 
-def _scanned(src: SourceFile, root: Path, ignored_files: set[Path], asked: frozenset[str]) -> bool:
+def _scanned(src: SourceFile, root: Path, ignored_files: set[Path], asked: frozenset[str], mix_project: bool) -> bool:
     name = src.filename.replace("\\", "/")
-    if not name.endswith(".ex") or "/mix/tasks/" in "/" + name or not in_scope(root, src.filename, asked):
+    if not name.endswith(".ex") or "/mix/tasks/" in "/" + name or not in_scope(root, src.filename, asked, mix_project):
         return False
     if ignored_files:
         path = Path(src.filename)
@@ -95,7 +95,8 @@ def run_sobelow(
     conf = load_sobelow_conf(project_root)
     disabled = set(ignore or ()) | conf.ignore
     use_skips = skip and conf.skip is not False
-    metas = [_file_meta(src) for src in files if _scanned(src, project_root, conf.ignore_files, asked)]
+    mix_project = (project_root / "mix.exs").is_file()
+    metas = [_file_meta(src) for src in files if _scanned(src, project_root, conf.ignore_files, asked, mix_project)]
     out: list[Finding] = []
     if "Config" not in disabled:
         router = Path(conf.router) if conf.router else None

@@ -18,13 +18,16 @@ def code_roots(root: Path) -> list[str]:
     return ["web", "lib"] if (root / "web").is_dir() else ["lib"]
 
 
-def in_scope(root: Path, filename: str, asked: frozenset[str] = frozenset()) -> bool:
+def in_scope(root: Path, filename: str, asked: frozenset[str] = frozenset(), mix_project: bool | None = None) -> bool:
     """Whether Sobelow scans this file (a path relative to the root, or absolute).
 
     `asked` holds relative paths (files or folders) the user named explicitly; files under them
-    are scanned wherever they are ("*" asks for every file given).
+    are scanned wherever they are ("*" asks for every file given). `mix_project` saves looking
+    for `mix.exs` again when the caller knows.
     """
-    if "*" in asked or not (root / "mix.exs").is_file():
+    if mix_project is None:
+        mix_project = (root / "mix.exs").is_file()
+    if "*" in asked or not mix_project:
         return True  # everything asked for, or not a Mix project (a lone file): nothing to leave out
     path = Path(filename)
     if path.is_absolute():

@@ -108,6 +108,28 @@ def _raw_arguments(src: SourceFile) -> Iterator[Node]:
             yield args[0]
 
 
+def template_raw_uses(path: Path) -> list[RawUse] | None:
+    """`raw_uses` of a template file, remembered while its size and modification time stay the same
+    (a project analysis rescans templates on every run); None when it cannot be read."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _TEMPLATE_CACHE:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        if len(_TEMPLATE_CACHE) > 4096:
+            _TEMPLATE_CACHE.clear()
+        _TEMPLATE_CACHE[key] = raw_uses(text, heex=path.name.endswith((".heex", ".leex")))
+    return _TEMPLATE_CACHE[key]
+
+
+_TEMPLATE_CACHE: dict[tuple[str, int, int], list[RawUse]] = {}
+
+
 def raw_uses(text: str, heex: bool, line_offset: int = 0) -> list[RawUse]:
     """Every (line, variable) reaching `raw` in a template's text."""
     out: list[RawUse] = []
@@ -132,7 +154,14 @@ def template_files(lib_root: Path, ignored: set[Path] | None = None) -> list[Pat
 
 
 def sigil_raw_uses(src: SourceFile) -> list[RawUse]:
-    """`raw` inside `~H` sigils of an Elixir file (LiveView components and views)."""
+    """`raw` inside `~H` sigils of an Elixir file (LiveView components and views); kept on the SourceFile."""
+    cached = getattr(src, "_sigil_raw_uses", None)
+    if cached is None:
+        cached = src._sigil_raw_uses = _sigil_raw_uses(src)  # type: ignore[attr-defined]
+    return cached
+
+
+def _sigil_raw_uses(src: SourceFile) -> list[RawUse]:
     out: list[RawUse] = []
     for sigil in src.by_type("sigil"):
         name = next((c for c in sigil.children if c.type == "sigil_name"), None)

@@ -11,7 +11,7 @@ from ..base import FileMeta, is_disabled, make_finding
 from ..call_rule import Rule
 from ..calls import arg_names, def_calls, def_params, operator_text, single_do, skips_by_def
 from ..scope import web_root
-from ..templates import raw_uses, template_files
+from ..templates import template_files, template_raw_uses
 
 RULES = [
     Rule("XSS.Raw", "HTML", "raw", 0, "last"),
@@ -36,11 +36,9 @@ def load_templates(root: Path, ignored_files: set[Path] | None = None) -> dict[s
     """EEx and HEEx templates under the scanned root, keyed by their path relative to the project."""
     out: dict[str, Template] = {}
     for path in template_files(web_root(root), ignored_files):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        uses = template_raw_uses(path)
+        if uses is None:
             continue
-        uses = raw_uses(text, heex=path.name.endswith((".heex", ".leex")))
         rel = path.relative_to(root).as_posix()
         out[rel] = Template(rel, [(u.line, u.variable) for u in uses])
     return out

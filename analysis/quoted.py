@@ -310,12 +310,13 @@ class _Converter:
         if content is not None:
             for child in _named(content):
                 if child.type == "binary_operator" and self._op(child) == "=>":
-                    items.append((self.convert(child.child_by_field_name("left")),
-                                  self.convert(child.child_by_field_name("right"))))
+                    items.append((self._field(child, "left"),
+                                  self._field(child, "right")))
                 elif child.type == "binary_operator" and self._op(child) == "|":
                     right = child.child_by_field_name("right")
-                    rhs = self._pairs(right) if right.type == "keywords" else self._map_pairs(right)
-                    items.append(Q("|", _line(child), [self.convert(child.child_by_field_name("left")), rhs]))
+                    rhs = NIL if right is None else self._pairs(right) if right.type == "keywords" \
+                        else self._map_pairs(right)
+                    items.append(Q("|", _line(child), [self._field(child, "left"), rhs]))
                 elif child.type == "keywords":
                     items.extend(self._pairs(child))
                 else:
@@ -327,9 +328,14 @@ class _Converter:
             return Q("%", line, [name, body])
         return body
 
+    def _field(self, node: Node, name: str) -> Any:
+        """A child field converted (nil when tree-sitter left it out of a broken expression)."""
+        child = node.child_by_field_name(name)
+        return self.convert(child) if child is not None else NIL
+
     def _map_pairs(self, node: Node) -> Any:
         if node.type == "binary_operator" and self._op(node) == "=>":
-            return [(self.convert(node.child_by_field_name("left")), self.convert(node.child_by_field_name("right")))]
+            return [(self._field(node, "left"), self._field(node, "right"))]
         return self.convert(node)
 
     # operators
@@ -471,7 +477,7 @@ def quoted(src: SourceFile) -> Any:
         root = src.root
         # Elixir (and so Credo) cannot read a file with a syntax error: nothing to report on it
         ok = root is not None and not root.has_error
-        cached = _Converter(src).convert(root) if ok else Q("__block__", None, [])
+        cached = _Converter(src).convert(root) if root is not None and ok else Q("__block__", None, [])
         src._quoted = cached  # type: ignore[attr-defined]
     return cached
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..quoted import Atom, Q
 
@@ -45,9 +45,21 @@ def remote(term: Any) -> tuple[str, str] | None:
     return None
 
 
-def is_pipe(term: Any) -> bool:
+def is_pipe(term: Any) -> TypeGuard[Q]:
     """`a |> b`."""
     return isinstance(term, Q) and term.form == "|>" and isinstance(term.args, list) and len(term.args) == 2
+
+
+def pipe_left(term: Q) -> Any:
+    """The left side of a pipe (what is piped)."""
+    args = term.args or []
+    return args[0] if args else None
+
+
+def pipe_right(term: Q) -> Any:
+    """The right side of a pipe (the call piped into)."""
+    args = term.args or []
+    return args[1] if len(args) > 1 else None
 
 
 def keyword_keys(value: Any) -> list[str] | None:

@@ -50,7 +50,7 @@ class MultiAliasImportRequireUse(ConsistencyCheck):
     """Whether the project groups `alias`/`import`/`require`/`use` with `A.{B, C}`; report the other style."""
 
     name = "Credo.Check.Consistency.MultiAliasImportRequireUse"
-    default_params: dict[str, Any] = {}
+    default_params = {}
     enabled_by_default = False
     summary = "Group directives the way the rest of the project does."
 

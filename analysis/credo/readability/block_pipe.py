@@ -28,7 +28,7 @@ class BlockPipe(CredoCheck):
         def into_block(t: object) -> bool:
             if not is_pipe(t):
                 return False
-            rhs = t.args[1]  # type: ignore[union-attr]
+            rhs = (t.args or [None, None])[1]
             if not (isinstance(rhs, Q) and isinstance(rhs.form, str) and isinstance(rhs.args, list)):
                 return False
             if len(rhs.args) != 1 or not isinstance(rhs.args[0], list) or not rhs.args[0]:

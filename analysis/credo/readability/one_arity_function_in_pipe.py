@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ...checks import CheckContext, CredoCheck, register
 from ...issues import Issue
 from ...quoted import Q, prewalk, quoted
-from .._quoted_terms import is_pipe
+from .._quoted_terms import is_pipe, pipe_right
 
 
 @register
@@ -23,6 +23,6 @@ class OneArityFunctionInPipe(CredoCheck):
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         for term in prewalk(quoted(ctx.src)):
             if is_pipe(term):
-                rhs = term.args[1]
+                rhs = pipe_right(term)
                 if isinstance(rhs, Q) and rhs.is_var:
                     yield ctx.issue("One arity functions should have parentheses in pipes", rhs.line)

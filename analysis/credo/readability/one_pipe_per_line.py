@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ...checks import CheckContext, CredoCheck, register
 from ...issues import Issue
 from ...quoted import prewalk, quoted
-from .._quoted_terms import is_pipe
+from .._quoted_terms import is_pipe, pipe_left
 
 
 @register
@@ -23,7 +23,7 @@ class OnePipePerLine(CredoCheck):
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         seen: list[int] = []
         for term in prewalk(quoted(ctx.src)):
-            if is_pipe(term) and is_pipe(term.args[0]) and term.line == term.args[0].line and term.line is not None:
+            if is_pipe(term) and is_pipe(pipe_left(term)) and term.line == pipe_left(term).line and term.line is not None:
                 if term.line not in seen:
                     seen.append(term.line)
         for line in seen:

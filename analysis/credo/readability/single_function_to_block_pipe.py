@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ...checks import CheckContext, CredoCheck, register
 from ...issues import Issue
 from ...quoted import Q, prewalk, quoted
-from .._quoted_terms import is_pipe
+from .._quoted_terms import is_pipe, pipe_left
 
 
 def _simple_start(arg: object) -> bool:
@@ -19,7 +19,7 @@ def _simple_start(arg: object) -> bool:
     if isinstance(arg, list):
         return True
     if is_pipe(arg):
-        first, call = arg.args
+        first, call = arg.args or [None, None]
         if isinstance(call, Q) and isinstance(call.args, list):
             return (isinstance(first, Q) and (first.is_var or first.form == "%{}")) or isinstance(first, list)
     return False
@@ -43,8 +43,8 @@ class SingleFunctionToBlockPipe(CredoCheck):
                 continue
             if not is_pipe(term):
                 continue
-            lhs, rhs = term.args
-            if is_pipe(lhs) and is_pipe(lhs.args[0]):
+            lhs, rhs = term.args or [None, None]
+            if is_pipe(lhs) and is_pipe(pipe_left(lhs)):
                 skip_next = True  # Credo skips the node after a chain of three or more
                 continue
             if isinstance(rhs, Q) and rhs.form in ("case", "if") and _simple_start(lhs):

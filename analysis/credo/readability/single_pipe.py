@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ...checks import CheckContext, CredoCheck, register
 from ...issues import Issue
 from ...quoted import Atom, Q, prewalk, quoted
-from .._quoted_terms import is_pipe
+from .._quoted_terms import is_pipe, pipe_left
 
 
 def _zero_arity_call(term: object) -> bool:
@@ -35,11 +35,11 @@ class SinglePipe(CredoCheck):
         allow_blocks = ctx.params.get("allow_blocks") is not False
         go_on = True  # Credo's `continue`: false right after a pipe, so a chain's inner pipes are skipped
         for term in prewalk(quoted(ctx.src)):
-            if is_pipe(term) and is_pipe(term.args[0]):
+            if is_pipe(term) and is_pipe(pipe_left(term)):
                 go_on = False
             elif is_pipe(term) and go_on:
                 go_on = False
-                lhs, rhs = term.args
+                lhs, rhs = term.args or [None, None]
                 if (allow_zero and _zero_arity_call(lhs)) or (allow_blocks and _has_do_block(rhs)):
                     continue
                 yield ctx.issue("Use a function call when a pipeline is only one function long.", term.line,

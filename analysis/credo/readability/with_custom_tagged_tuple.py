@@ -27,7 +27,7 @@ class WithCustomTaggedTuple(CredoCheck):
             for clause in term.args:
                 if not (isinstance(clause, Q) and clause.form == "<-" and len(clause.args or []) == 2):
                     continue
-                left, right = clause.args
+                left, right = clause.args or [None, None]
                 if (isinstance(left, tuple) and isinstance(right, tuple) and isinstance(left[0], Atom)
                         and left[0] == right[0]):
                     found[(clause.line or 0, clause.column or 0, left[0].name)] = None

@@ -17,7 +17,7 @@ _ECTO_FUNCTIONS = ["where", "from", "select", "join"]
 
 
 def _var_name(term: Any) -> str | None:
-    return term.form if isinstance(term, Q) and term.is_var else None
+    return str(term.form) if isinstance(term, Q) and term.is_var else None
 
 
 def _def_name(term: Q) -> str | None:

@@ -22,7 +22,7 @@ class AppendSingleItem(CredoCheck):
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         for term in prewalk(quoted(ctx.src)):
             if isinstance(term, Q) and term.form == "++" and len(term.args or []) == 2:
-                left, right = term.args
+                left, right = term.args or [None, None]
                 if isinstance(left, list) and len(left) == 1:
                     continue
                 if isinstance(right, list) and len(right) == 1:

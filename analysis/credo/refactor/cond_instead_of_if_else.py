@@ -33,7 +33,8 @@ class CondInsteadOfIfElse(CredoCheck):
 
         def attribute_if(t: object) -> bool:
             # `@if ...` is an attribute named if, not a conditional: Credo does not look inside
-            return isinstance(t, Q) and t.form == "@" and bool(t.args) and isinstance(t.args[0], Q) and t.args[0].form == "if"
+            first = t.args[0] if isinstance(t, Q) and t.form == "@" and t.args else None
+            return isinstance(first, Q) and first.form == "if"
 
         for term in prewalk_skipping(quoted(ctx.src), attribute_if):
             if not (isinstance(term, Q) and term.form == "if" and isinstance(term.args, list)) or attribute_if(term):

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ...checks import CheckContext, CredoCheck, register
 from ...issues import Issue
 from ...quoted import Q, prewalk, quoted
-from .._quoted_terms import is_pipe, remote
+from .._quoted_terms import is_pipe, pipe_left, pipe_right, remote
 
 
 @register
@@ -38,12 +38,12 @@ class UtcNowTruncate(CredoCheck):
         if not isinstance(term, Q):
             return None
         if remote(term) == (module, "truncate") and isinstance(term.args, list) and len(term.args) == 2:
-            head = term.args[0]
-            if utc_now(head) or (is_pipe(head) and utc_now(head.args[1])):
+            head = pipe_left(term)
+            if utc_now(head) or (is_pipe(head) and utc_now(pipe_right(head))):
                 return term.form.line  # type: ignore[union-attr]
         if is_pipe(term):
-            lhs, rhs = term.args
+            lhs, rhs = term.args or [None, None]
             if remote(rhs) == (module, "truncate") and len(rhs.args or []) == 1:
-                if utc_now(lhs) or (is_pipe(lhs) and utc_now(lhs.args[1])):
+                if utc_now(lhs) or (is_pipe(lhs) and utc_now(pipe_right(lhs))):
                     return rhs.form.line  # type: ignore[union-attr]
         return None

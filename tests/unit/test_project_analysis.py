@@ -67,3 +67,24 @@ def test_new_files_are_found_and_progress_is_reported(tmp_path: Path) -> None:
     (root / "lib" / "d.ex").write_text('defmodule D do\n  @moduledoc false\nend\n')
     report = project.run(AnalysisOptions(), changed={root / "lib" / "d.ex"})
     assert "lib/d.ex" in report.results and report.files_analysed == 1
+
+
+def test_duplicated_code_in_the_project_analysis_is_incremental(tmp_path: Path) -> None:
+    root = make(tmp_path)
+    body = "\n".join(f"    x{n} = Enum.map(list, fn item -> item * {n} + offset end)" for n in range(6))
+    for name in ("d", "e"):
+        (root / "lib" / f"{name}.ex").write_text(
+            f"defmodule {name.upper()} do\n  @moduledoc false\n  def run(list, offset) do\n{body}\n    x0\n  end\nend\n")
+    (root / ".credo.exs").write_text(
+        '%{configs: [%{name: "default", checks: %{extra: [{Credo.Check.Design.DuplicatedCode, []}]}}]}')
+    project = ProjectAnalysis(root)
+    options = AnalysisOptions(strict=True)
+
+    def duplicates(report: object) -> set[str]:
+        return {i.filename for r in report.results.values() for i in r.issues  # type: ignore[attr-defined]
+                if i.check == "Credo.Check.Design.DuplicatedCode"}
+
+    assert duplicates(project.run(options)) == {"lib/d.ex", "lib/e.ex"}
+    (root / "lib" / "e.ex").write_text("defmodule E do\n  @moduledoc false\nend\n")
+    again = project.run(options, changed={root / "lib" / "e.ex"})
+    assert again.files_analysed == 1 and duplicates(again) == set()

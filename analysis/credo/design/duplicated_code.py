@@ -46,6 +46,15 @@ def subtree_hashes(term: Any, threshold: int) -> list[tuple[Any, Any]]:
     return [(k, t) for k, t in found if k is not None]
 
 
+def _file_hashes(ctx: CheckContext, threshold: int) -> list[tuple[Any, Any]]:
+    """A file's subtree hashes, kept on its SourceFile: the editor's project analysis reruns this
+    check after every save from cached files, so only changed files are hashed again."""
+    memo = ctx.src.__dict__.setdefault("_duplicated_code_hashes", {})
+    if threshold not in memo:
+        memo[threshold] = subtree_hashes(quoted(ctx.src), threshold)
+    return memo[threshold]
+
+
 def _mass(term: Any) -> int:
     return _collect(term, 1 << 30, [])
 
@@ -112,7 +121,7 @@ class DuplicatedCode(CredoCheck):
         excluded = {str(m).lstrip(":") for m in params.get("excluded_macros") or []}
         groups: dict[Any, list[tuple[CheckContext, Any]]] = {}
         for ctx in contexts:
-            for key, term in subtree_hashes(quoted(ctx.src), threshold):
+            for key, term in _file_hashes(ctx, threshold):
                 groups.setdefault(key, []).append((ctx, term))
         dupes = {k: v for k, v in groups.items() if len(v) > 1}
         pruned: set[Any] = set()

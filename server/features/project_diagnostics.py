@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,8 +38,9 @@ class ProjectDiagnostics:
         self.lock = asyncio.Lock()
 
     def uri_of(self, name: str) -> str:
-        """The file URI of a result's (root-relative) name."""
-        return (self.root / name).resolve().as_uri()
+        """The file URI of a result's (root-relative) name, built on the workspace root as the client
+        gave it (not resolved: a symlinked root must give the same URIs as the editor's documents)."""
+        return Path(os.path.normpath(self.root / name)).as_uri()
 
     def run(self, settings: Settings, changed: set[Path] | None = None,
             progress: ProgressReport | None = None) -> ProjectReport:

@@ -121,6 +121,9 @@ class ElixirCoderServer(LanguageServer):
         self.generations: dict[str, int] = {}
         self.debouncer = Debouncer()
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="elixir-coder-analysis")
+        # The whole-project analysis has its own thread, so an open document's diagnostics never
+        # wait behind a project-wide run (each SourceFile has its own parser: no sharing between them).
+        self.project_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="elixir-coder-project")
         self.external_cache = ExternalCache()
         self.external = default_external_runner()
         self.metrics = Metrics()
@@ -253,7 +256,8 @@ class ElixirCoderServer(LanguageServer):
             token = None
             if changed is None:
                 token = await self._progress_begin(f"elixir-coder-project-{id(project)}", "Analysing project")
-            report = await self.in_worker(project.run, self.settings, changed, self._progress_reporter(token))
+            report = await asyncio.get_running_loop().run_in_executor(
+                self.project_worker, partial(project.run, self.settings, changed, self._progress_reporter(token)))
             published = project.diagnostics(self.settings, self.encoding)
             for uri, diagnostics in published.items():
                 if uri not in self.workspace.text_documents:
@@ -586,6 +590,7 @@ def on_status(ls: ElixirCoderServer, params: Any) -> dict[str, Any]:
 def on_shutdown(ls: ElixirCoderServer, params: Any) -> None:
     """Stop the workers (queued work is dropped) and write pending feedback."""
     ls.worker.shutdown(wait=False, cancel_futures=True)
+    ls.project_worker.shutdown(wait=False, cancel_futures=True)
     ls.completions.close()
     if ls.recorder is not None:
         ls.recorder.close()

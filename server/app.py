@@ -3,8 +3,9 @@
 Handlers are thin: they read the document, hand the work to pure functions (`documents`,
 `features.*`, `fixes`) and publish. Analysis runs on one worker thread so the server keeps
 answering while a large file is checked; a result is published only if no newer analysis of
-the same document started meanwhile. Unexpected errors are logged and reported to the
-client as log messages; the server carries on.
+the same document started meanwhile. The whole-project analysis (diagnostics for files never
+opened) runs on a second thread so open documents never wait for it. Unexpected errors are logged
+and reported to the client as log messages; the server carries on.
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ from .terms import Atom, Regex, TermError, keyword_get, parse_term_file, to_plai
 
 CONFIG_LOCATIONS = (".credo.exs", "config/.credo.exs")
 DEFAULT_INCLUDED = ("lib/", "src/", "test/", "web/", "apps/*/lib/", "apps/*/src/", "apps/*/test/", "apps/*/web/")
-DEFAULT_EXCLUDED = ("_build/", "deps/", "node_modules/")
+# Credo's defaults are regexes; build and dependency folders are also never walked (credo_sources).
+DEFAULT_EXCLUDED = (Regex("/_build/"), Regex("/deps/"), Regex("/node_modules/"))
 
 
 # What Credo's bundled default configuration (used when a project has no .credo.exs) sets
@@ -44,6 +45,10 @@ class CredoConfig:
     included: list[str | Regex] = field(default_factory=lambda: list(DEFAULT_INCLUDED))
     excluded: list[str | Regex] = field(default_factory=lambda: list(DEFAULT_EXCLUDED))
     source: Path | None = None
+    # What the analyzer cannot honour (`requires`, `plugins`, an unknown config name), as messages.
+    notes: list[str] = field(default_factory=list)
+    requires: list[str] = field(default_factory=list)
+    plugins: list[str] = field(default_factory=list)
 
     def is_enabled(self, name: str, enabled_by_default: bool) -> bool:
         """Whether the configuration runs this check."""
@@ -101,8 +106,13 @@ def _apply_check_list(config: CredoConfig, entries: Any, enabled_target: set[str
             config.params.setdefault(name, {}).update(plain)
 
 
-def parse_credo_config(text: str, filename: str = ".credo.exs", name: str = "default") -> CredoConfig:
-    """Parse the text of a `.credo.exs` file and select the named configuration."""
+def parse_credo_config(text: str, filename: str = ".credo.exs", name: str = "default",
+                       into: CredoConfig | None = None) -> CredoConfig:
+    """Parse the text of a `.credo.exs` file and apply the named configuration (onto `into`, if given).
+
+    Credo takes the config whose `name:` matches (`--config-name`, "default" otherwise); when no
+    config has that name the first one is used and a note says so.
+    """
     try:
         term = parse_term_file(text, filename)
     except TermError as exc:
@@ -110,9 +120,20 @@ def parse_credo_config(text: str, filename: str = ".credo.exs", name: str = "def
     configs = keyword_get(term, "configs")
     if not isinstance(configs, list) or not configs:
         raise CredoConfigError(f"{filename}: expected `%{{configs: [...]}}`")
-    chosen = next((c for c in configs if keyword_get(c, "name") == name), configs[0])
-    config = CredoConfig(source=Path(filename))
-    config.strict = keyword_get(chosen, "strict", False) is True
+    chosen = next((c for c in configs if keyword_get(c, "name") == name), None)
+    config = into if into is not None else CredoConfig(source=Path(filename))
+    if chosen is None:
+        if name != "default":
+            config.notes.append(f"{filename}: no config named {name!r}; using the first one")
+        chosen = configs[0]
+    _apply_config(config, chosen, filename)
+    return config
+
+
+def _apply_config(config: CredoConfig, chosen: Any, filename: str) -> None:
+    strict = keyword_get(chosen, "strict")
+    if strict is not None:
+        config.strict = strict is True
     files = keyword_get(chosen, "files")
     if files is not None:
         inc = keyword_get(files, "included")
@@ -121,6 +142,16 @@ def parse_credo_config(text: str, filename: str = ".credo.exs", name: str = "def
             config.included = [p for p in inc if isinstance(p, str | Regex)]
         if isinstance(excl, list):
             config.excluded = [p for p in excl if isinstance(p, str | Regex)]
+    requires = keyword_get(chosen, "requires")
+    if isinstance(requires, list) and requires:
+        config.requires.extend(str(r) for r in requires)
+        config.notes.append(f"{filename}: `requires` ({', '.join(map(str, requires))}) not loaded: custom "
+                            "Elixir checks cannot run in the built-in analyzer")
+    plugins = keyword_get(chosen, "plugins")
+    if isinstance(plugins, list) and plugins:
+        names = [_check_name(p[0] if isinstance(p, tuple) and p else p) or str(p) for p in plugins]
+        config.plugins.extend(names)
+        config.notes.append(f"{filename}: plugins not supported by the built-in analyzer: {', '.join(names)}")
     checks = keyword_get(chosen, "checks")
     if isinstance(checks, list):
         _apply_check_list(config, checks, config.extra_enabled)
@@ -143,19 +174,41 @@ def parse_credo_config(text: str, filename: str = ".credo.exs", name: str = "def
                 check = _check_name(entry[0] if isinstance(entry, tuple) and entry else entry)
                 if check:
                     config.disabled.add(check)
+
+
+def config_files(root: Path) -> list[Path]:
+    """The `.credo.exs` files Credo reads for a project, outermost folder first.
+
+    Credo looks in the project folder and every folder above it, in each for `.credo.exs` and
+    `config/.credo.exs`, and merges what it finds so the innermost file wins.
+    """
+    folders = [root.resolve(), *root.resolve().parents]
+    found = []
+    for folder in reversed(folders):
+        for rel in CONFIG_LOCATIONS:
+            path = folder / rel
+            if path.is_file():
+                found.append(path)
+    return found
+
+
+def load_credo_config(root: Path, name: str = "default", config_file: Path | None = None) -> CredoConfig:
+    """The configuration `mix credo` uses in `root`: its `.credo.exs` files merged, or Credo's defaults.
+
+    `config_file` (Credo's `--config-file`) replaces the search; `name` is `--config-name`.
+    """
+    files = [config_file] if config_file is not None else config_files(root)
+    if not files:
+        config = CredoConfig(params={k: dict(v) for k, v in CREDO_DEFAULT_CONFIG_PARAMS.items()})
+        if name != "default":
+            config.notes.append(f"no .credo.exs found; config name {name!r} ignored")
+        return config
+    config = CredoConfig()
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CredoConfigError(f"{path}: cannot read ({exc})") from exc
+        parse_credo_config(text, str(path), name, into=config)
+        config.source = path
     return config
-
-
-def load_credo_config(root: Path, name: str = "default") -> CredoConfig:
-    """The project's `.credo.exs` (or `config/.credo.exs`), or Credo's defaults when there is none."""
-    for rel in CONFIG_LOCATIONS:
-        path = root / rel
-        if path.is_file():
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise CredoConfigError(f"{path}: cannot read ({exc})") from exc
-            config = parse_credo_config(text, str(path), name)
-            config.source = path
-            return config
-    return CredoConfig(params={k: dict(v) for k, v in CREDO_DEFAULT_CONFIG_PARAMS.items()})

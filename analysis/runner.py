@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .checks import CheckContext, CredoCheck, load_checks
 from .credo_config import CredoConfig, CredoConfigError, load_credo_config
+from .credo_sources import find_sources, relative_entries
 from .directives import apply_directives, find_directives
 from .file_reading import UnreadableFile, read_regular_file
 from .issues import Finding, Issue
@@ -37,6 +38,7 @@ class AnalysisOptions:
             Credo's `--only`; Sobelow type names such as `XSS.Raw` also match).
         enable: opt-in checks to switch on in addition to the configuration.
         credo / sobelow: which analyzers run.
+        config_name / config_file: which `.credo.exs` configuration applies.
     """
 
     strict: bool | None = None
@@ -44,6 +46,8 @@ class AnalysisOptions:
     enable: tuple[str, ...] = ()
     credo: bool = True
     sobelow: bool = True
+    config_name: str = "default"  # Credo's --config-name
+    config_file: Path | None = None  # Credo's --config-file (instead of searching for .credo.exs)
 
 
 @dataclass(frozen=True)
@@ -178,16 +182,35 @@ def run_credo(sources: list[SourceFile], config: CredoConfig, options: AnalysisO
     return kept
 
 
-def _sobelow_findings(root: Path, sources: list[SourceFile], options: AnalysisOptions) -> list[Finding]:
+def _sobelow_findings(root: Path, sources: list[SourceFile], options: AnalysisOptions,
+                      asked: frozenset[str] = frozenset()) -> list[Finding]:
     try:
         from .sobelow.runner import run_sobelow
     except ImportError:
         log.warning("Sobelow-compatible analyzer not available")
         return []
-    findings = run_sobelow(root, sources)
+    findings = run_sobelow(root, sources, asked=asked)
     if options.only:
         findings = [f for f in findings if _matches_only(options.only, f.type_name, f.type_name.split(".")[0].lower())]
     return findings
+
+
+def sobelow_sources(root: Path, loaded: list[SourceFile], base: Path) -> tuple[list[SourceFile], list[FileProblem]]:
+    """What Sobelow scans in a project: its code folders' `.ex` files, whatever Credo's `files` say.
+
+    Files already loaded for Credo are reused; the others are read here.
+    """
+    from .sobelow.scope import code_roots
+
+    by_path = {(base / s.filename).resolve(): s for s in loaded}
+    wanted: list[Path] = []
+    for folder in code_roots(root):
+        top = root / folder
+        if top.is_dir():
+            wanted.extend(sorted(p for p in top.rglob("*.ex") if not any(part.startswith(".") for part in p.parts)))
+    missing = [p for p in wanted if p.resolve() not in by_path]
+    extra, problems = load_sources(missing, base)
+    return [by_path[p.resolve()] for p in wanted if p.resolve() in by_path] + extra, problems
 
 
 def syntax_problems(sources: Iterable[SourceFile]) -> list[FileProblem]:
@@ -204,21 +227,41 @@ def analyze_sources(
     root: Path,
     options: AnalysisOptions = AnalysisOptions(),
     config: CredoConfig | None = None,
+    sobelow_files: list[SourceFile] | None = None,
+    asked: frozenset[str] = frozenset(),
 ) -> AnalysisResult:
-    """Analyse already-loaded files (the language server's entry point)."""
+    """Analyse already-loaded files (the language server's entry point).
+
+    Sobelow looks at `sobelow_files` when given (the project's code folders), else at those of
+    `sources` in its scope; `asked` names paths the user asked for explicitly.
+    """
     result = AnalysisResult(files=[s.filename for s in sources])
     if config is None:
-        try:
-            config = load_credo_config(root)
-        except CredoConfigError as exc:
-            result.problems.append(FileProblem(".credo.exs", 1, 1, str(exc), "config"))
-            config = CredoConfig()
+        config = _load_config(root, options, result.problems)
     result.problems.extend(syntax_problems(sources))
     if options.credo:
         result.issues = run_credo(sources, config, options, root)
     if options.sobelow:
-        result.findings = _sobelow_findings(root, sources, options)
+        result.findings = _sobelow_findings(root, sobelow_files if sobelow_files is not None else sources,
+                                            options, asked)
     return result
+
+
+def _load_config(root: Path, options: AnalysisOptions, problems: list[FileProblem]) -> CredoConfig:
+    """The project's Credo configuration; what cannot be honoured becomes a `config` problem."""
+    try:
+        config = load_credo_config(root, options.config_name, options.config_file)
+    except CredoConfigError as exc:
+        problems.append(FileProblem(".credo.exs", 1, 1, str(exc), "config"))
+        return CredoConfig()
+    source = str(config.source) if config.source else ".credo.exs"
+    problems.extend(FileProblem(source, 1, 1, note, "config") for note in config.notes)
+    return config
+
+
+def _is_project(root: Path, config: CredoConfig) -> bool:
+    """A Mix project or a folder with its own `.credo.exs`: `files` (or Credo's defaults) apply."""
+    return (root / "mix.exs").is_file() or config.source is not None
 
 
 def analyze_paths(
@@ -230,18 +273,36 @@ def analyze_paths(
     """Analyse files and directories (the CLI's entry point).
 
     Args:
-        paths: files or directories to analyse.
+        paths: files or directories to analyse; none (or just the root) means what `mix credo`
+            analyses: the `files` of `.credo.exs`, or Credo's default folders.
         root: project root holding `.credo.exs`, `mix.lock` and config (default: current directory).
         display_base: paths in results are relative to this (default: current directory).
     """
     base = display_base or Path.cwd()
     project_root = root or Path.cwd()
+    config_problems: list[FileProblem] = []
+    config = _load_config(project_root, options, config_problems)
+    if _is_project(project_root, config):
+        whole_project = not paths or all(p.resolve() == project_root.resolve() for p in paths)
+    else:
+        # a plain folder (no mix.exs, no .credo.exs): Credo's default folders mean nothing there
+        paths, whole_project = list(paths) or [project_root], False
+    included = config.included if whole_project else relative_entries(project_root, paths)
     listing: list[OSError] = []
-    files = discover_files(paths, listing)
+    files = find_sources(project_root, included, config.excluded, listing)
     sources, problems = load_sources(files, base)
     problems = [FileProblem(_display_name(Path(e.filename), base) if e.filename else "?", 1, 1,
                             f"cannot list: {e.strerror or e}", "unreadable") for e in listing] + problems
-    result = analyze_sources(sources, project_root, options)
-    result.problems = problems + result.problems
+    sobelow_files: list[SourceFile] | None = None
+    asked: frozenset[str] = frozenset()
+    if options.sobelow and whole_project:
+        sobelow_files, sobelow_problems = sobelow_sources(project_root, sources, base)
+        known = {p.filename for p in problems}
+        problems += [p for p in sobelow_problems if p.filename not in known]
+    elif options.sobelow:
+        # explicit paths: Sobelow looks at exactly those files, test folders included since they were asked for
+        asked = frozenset({"*"})
+    result = analyze_sources(sources, project_root, options, config, sobelow_files, asked)
+    result.problems = config_problems + problems + result.problems
     result.files = [_display_name(p, base) for p in files]
     return result

@@ -108,6 +108,59 @@ def time_single_file(lib: Path, lines: int = 2000, runs: int = 20) -> list[float
     return times
 
 
+def build_project(corpus: Path, target: Path, count: int) -> int:
+    """A Mix project of `count` real `.ex` files from the corpus shards (deterministic choice)."""
+    import gzip
+
+    (target / "lib").mkdir(parents=True, exist_ok=True)
+    (target / "mix.exs").write_text("defmodule Bench.MixProject do\n  use Mix.Project\nend\n")
+    written = 0
+    for shard in sorted(corpus.glob("*.jsonl.gz")):
+        with gzip.open(shard, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                rec = json.loads(line)
+                if not rec["path"].endswith(".ex") or len(rec["text"]) > 40_000:
+                    continue
+                dest = target / "lib" / rec["repo"].replace("/", "__") / rec["path"]
+                if dest.exists():
+                    continue
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_text(rec["text"])
+                written += 1
+                if written >= count:
+                    return written
+    return written
+
+
+def time_project(corpus: Path, count: int, runs: int) -> dict[str, float | int]:
+    """Whole-project diagnostics as the editor computes them: first run, unchanged rerun, one saved file."""
+    from elixir_coder.analysis.project import ProjectAnalysis
+    from elixir_coder.analysis.runner import AnalysisOptions
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        files = build_project(corpus, root, count)
+        options = AnalysisOptions(strict=True)
+        project = ProjectAnalysis(root)
+        start = time.perf_counter()
+        first = project.run(options)
+        first_s = time.perf_counter() - start
+        start = time.perf_counter()
+        project.run(options)
+        second_s = time.perf_counter() - start
+        target = sorted((root / "lib").rglob("*.ex"))[len(first.results) // 2]
+        original = target.read_text()
+        changes = []
+        for n in range(runs):
+            target.write_text(original + f"\n# edit {n}\n")
+            start = time.perf_counter()
+            project.run(options, changed={target})
+            changes.append(time.perf_counter() - start)
+        target.write_text(original)
+    return {"files": files, "first": first_s, "second": second_s, "change": statistics.median(changes),
+            "change_min": min(changes)}
+
+
 def agreement_rows(ours: Counter, reference: dict) -> list[tuple[str, int, int, float]]:
     """Per-check (name, ours, reference, count agreement) rows; agreement = min/max, an upper bound on F1."""
     rows = []
@@ -123,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("lib", nargs="?", type=Path, default=DEFAULT_LIB)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--report", type=Path, default=REPORT)
+    parser.add_argument("--corpus", type=Path, default=Path(os.environ.get("ELIXIR_CODER_CORPUS", "shared/corpus")),
+                        help="gzip JSONL corpus shards to build the whole-project benchmark from")
+    parser.add_argument("--project-files", type=int, default=800)
     args = parser.parse_args(argv)
     lib: Path = args.lib.resolve()
     if not lib.is_dir():
@@ -136,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     proc_times, findings = time_in_process(lib, args.runs)
     ex_inner, ex_wall = time_elixir_parse(lib, args.runs)
     single = time_single_file(lib)
+    project = time_project(args.corpus, args.project_files, args.runs) if any(args.corpus.glob("*.jsonl.gz")) else None
 
     ours = Counter(i["check"].removeprefix("Credo.Check.") for i in doc["issues"])
     credo_rows = agreement_rows(ours, CREDO_REFERENCE)
@@ -168,6 +225,21 @@ def main(argv: list[str] | None = None) -> int:
         f"in-process analysis to in-VM parse: {med(proc_times) / med(ex_inner):.1f}x. "
         "Real Credo 1.7.19 takes 8.2 s on this folder on these machines (figure from the issue).",
         "",
+        *([
+            "## Whole-project diagnostics (the editor's project analysis)",
+            "",
+            f"A Mix project of {project['files']} real `.ex` files from the corpus shards; `analysis/project.py` "
+            "as the language server runs it (Credo `--strict` and Sobelow, per-file results cached by content "
+            "hash and configuration).",
+            "",
+            "| what | seconds |",
+            "| --- | --- |",
+            f"| first run (every file parsed and checked) | {project['first']:.2f} |",
+            f"| second run, nothing changed | {project['second']:.3f} |",
+            f"| after saving one file (median of {args.runs}; min {project['change_min']:.3f}) | "
+            f"{project['change']:.3f} |",
+            "",
+        ] if project else []),
         "## Agreement with real Credo 1.7.19 (`--strict`)",
         "",
         f"Issues: ours {sum(ours.values())}, Credo {sum(CREDO_REFERENCE.values())}; files with issues: ours "

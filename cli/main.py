@@ -54,8 +54,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     missing = [str(p) for p in paths if not _exists(p)]
     if missing:
         raise CliError(f"no such file or directory: {', '.join(missing)}")
-    root = Path(args.root) if args.root else _project_root(paths[0])
+    root = Path(args.root) if args.root else _project_root(paths[0] if paths else Path.cwd())
     options = AnalysisOptions(
+        config_name=args.config_name,
+        config_file=Path(args.config_file) if args.config_file else None,
         strict=True if args.strict else None,
         only=tuple(args.only or ()),
         enable=tuple(args.enable or ()),
@@ -134,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_cmd_serve)
 
     check = sub.add_parser("check", help="run the Credo- and Sobelow-compatible analyzer")
-    check.add_argument("paths", nargs="+", help="files or directories")
+    check.add_argument("paths", nargs="*", help="files or directories (default: what `mix credo` analyses)")
     check.add_argument(
         "--format", choices=["text", "json", "credo-json", "sobelow-json"], default="text", help="output format"
     )
@@ -142,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--only", action="append", metavar="CHECK", help="run only checks whose name contains CHECK")
     check.add_argument("--enable", action="append", metavar="CHECK", help="also run an opt-in check")
     check.add_argument("--root", help="project root with .credo.exs and mix.lock (default: nearest mix.exs)")
+    check.add_argument("--config-name", default="default", help="which config of .credo.exs to use")
+    check.add_argument("--config-file", help="use this .credo.exs instead of searching for one")
     check.add_argument(
         "--analyzer", choices=["builtin", "mix", "auto"], default="builtin", help="built-in analyzer or the real tools"
     )

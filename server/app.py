@@ -3,8 +3,9 @@
 Handlers are thin: they read the document, hand the work to pure functions (`documents`,
 `features.*`, `fixes`) and publish. Analysis runs on one worker thread so the server keeps
 answering while a large file is checked; a result is published only if no newer analysis of
-the same document started meanwhile. Unexpected errors are logged and reported to the
-client as log messages; the server carries on.
+the same document started meanwhile. The whole-project analysis (diagnostics for files never
+opened) runs on a second thread so open documents never wait for it. Unexpected errors are logged
+and reported to the client as log messages; the server carries on.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ from .features.generate_actions import (
     on_generate_implementation,
 )
 from .features.hover import hover_for
+from .features.project_diagnostics import ProjectDiagnostics
 from .feedback import FeedbackTracker
 from .jsonrpc_guard import GuardedProtocol, serve_stdio, serve_tcp
 from .models import ModelService
@@ -101,6 +103,9 @@ class ElixirCoderServer(LanguageServer):
         # Short per-request work (cursor context, routing, hover, quick fixes) off the event loop and
         # never queued behind a long analysis on `worker`.
         self.request_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="elixir-coder-request")
+        # The whole-project analysis has its own thread, so an open document's diagnostics never
+        # wait behind a project-wide run (each SourceFile has its own parser: no sharing between them).
+        self.project_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="elixir-coder-project")
         self.external_cache = ExternalCache()
         self.external = default_external_runner()
         self.metrics = Metrics()
@@ -115,6 +120,7 @@ class ElixirCoderServer(LanguageServer):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._load_count = 0
         self._progress_begun: asyncio.Task[str | None] | None = None
+        self.project: ProjectDiagnostics | None = None
 
     def start_io(self, stdin: Any = None, stdout: Any = None) -> None:  # type: ignore[override]
         """Serve over stdio through the guarded reader; the process ends with the LSP exit status."""
@@ -232,6 +238,59 @@ class ElixirCoderServer(LanguageServer):
             self.recorder = Recorder(lambda: FeedbackStore(db_path), retention=RetentionPolicy())
             self.recorder_path = path
         self.tracker.sink = self.recorder
+
+    # --- whole-project diagnostics ----------------------------------------------------------
+
+    async def publish_project(self, changed: set[Path] | None = None) -> None:
+        """Analyse the workspace's project (all of it, or after `changed` files) and publish every
+        file's diagnostics except open documents', which `refresh` keeps current."""
+        root = self.workspace_root
+        if root is None or not self.settings.project_diagnostics:
+            return
+        if self.project is None or self.project.root != root:
+            self.project = ProjectDiagnostics(root)
+        project = self.project
+        async with project.lock:
+            token = None
+            if changed is None:
+                token = await self._progress_begin(f"elixir-coder-project-{id(project)}", "Analysing project")
+            report = await asyncio.get_running_loop().run_in_executor(
+                self.project_worker, partial(project.run, self.settings, changed, self._progress_reporter(token)))
+            published = project.diagnostics(self.settings, self.encoding)
+            for uri, diagnostics in published.items():
+                if uri not in self.workspace.text_documents:
+                    self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
+            for uri in project.published - set(published):
+                if uri not in self.workspace.text_documents:
+                    self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+            project.published = set(published)
+            for problem in report.problems:
+                self.log_to_client(f"{problem.filename}: {problem.message}", lsp.MessageType.Warning)
+            if token is not None:
+                self.work_done_progress.end(token, lsp.WorkDoneProgressEnd(
+                    message=f"{len(published)} files, {report.files_analysed} analysed"))
+
+    def _progress_reporter(self, token: str | None) -> Callable[[int, int, str], None] | None:
+        """A thread-safe `$/progress` report callback (every 5%), or None without a token."""
+        loop = self._loop
+        if token is None or loop is None:
+            return None
+        last = [-1]
+
+        def report(done: int, total: int, name: str) -> None:
+            percentage = done * 100 // max(total, 1)
+            if percentage // 5 == last[0] // 5 and done != total:
+                return
+            last[0] = percentage
+            loop.call_soon_threadsafe(self.work_done_progress.report, token, lsp.WorkDoneProgressReport(
+                message=f"{done}/{total} {name}", percentage=percentage))
+        return report
+
+    def project_diagnostics_for(self, uri: str) -> list[lsp.Diagnostic] | None:
+        """The last project analysis's diagnostics for a file (None when it is not a project file)."""
+        if self.project is None:
+            return None
+        return self.project.diagnostics(self.settings, self.encoding).get(uri)
 
     # --- model loading progress -------------------------------------------------------------
 
@@ -408,9 +467,15 @@ async def on_initialized(ls: ElixirCoderServer, params: lsp.InitializedParams) -
         ls.apply_settings(raw)
         await _refresh_all(ls)
     await ls.index_workspace()
+    if ls.settings.project_diagnostics:
+        asyncio.ensure_future(guarded(_publish_project)(ls, None))
     if ls.settings.completions_enabled:
         ls.completions.start_loading(ls.adapter_for(None))
         ls.models.watch_registry()
+
+
+async def _publish_project(ls: ElixirCoderServer, params: Any) -> None:
+    await ls.publish_project()
 
 
 async def _refresh_all(ls: ElixirCoderServer) -> None:
@@ -460,6 +525,8 @@ async def on_save(ls: ElixirCoderServer, params: lsp.DidSaveTextDocumentParams) 
     ls.debouncer.cancel(uri)
     await _index_document(ls, uri)
     await ls.refresh(uri, allow_external=True)
+    if path is not None:
+        await ls.publish_project(changed={path})
 
 
 async def on_change(ls: ElixirCoderServer, params: lsp.DidChangeTextDocumentParams) -> None:
@@ -488,7 +555,9 @@ async def on_close(ls: ElixirCoderServer, params: lsp.DidCloseTextDocumentParams
     ls.oversize.forget(uri)
     ls.analysed.pop(uri, None)
     ls.generations.pop(uri, None)
-    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+    # a project file keeps the project analysis's diagnostics once closed
+    diagnostics = ls.project_diagnostics_for(uri) or []
+    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
 
 
 QUICK_FIX_BUDGET_S = 2.0  # per request; what is not computed in time is computed by the next request
@@ -565,6 +634,7 @@ def on_shutdown(ls: ElixirCoderServer, params: Any) -> None:
     """Stop the workers (queued work is dropped) and write pending feedback."""
     ls.worker.shutdown(wait=False, cancel_futures=True)
     ls.request_pool.shutdown(wait=False, cancel_futures=True)
+    ls.project_worker.shutdown(wait=False, cancel_futures=True)
     ls.completions.close()
     if ls.recorder is not None:
         ls.recorder.close()

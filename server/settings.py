@@ -27,6 +27,7 @@ class Settings:
         strict: show low-priority Credo issues (None: take `.credo.exs`'s `strict`).
         credo / sobelow: which diagnostics to publish.
         diagnostics_on_change: also analyse while typing (debounced), not only on open and save.
+        project_diagnostics: diagnostics for every project file, opened or not (on start and on save).
         debounce_ms: wait after the last change before analysing.
         max_file_bytes: larger documents are skipped with a log message.
         disabled_checks / enabled_checks: check names (full or short) switched off / opt-in checks on.
@@ -54,6 +55,7 @@ class Settings:
     credo: bool = True
     sobelow: bool = True
     diagnostics_on_change: bool = False
+    project_diagnostics: bool = True
     debounce_ms: int = 300
     max_file_bytes: int = 2 * 1024 * 1024
     disabled_checks: tuple[str, ...] = ()
@@ -80,6 +82,7 @@ class Settings:
 
 _ALIASES = {  # camelCase names as VS Code and Neovim users write them
     "diagnosticsOnChange": "diagnostics_on_change",
+    "projectDiagnostics": "project_diagnostics",
     "debounceMs": "debounce_ms",
     "maxFileBytes": "max_file_bytes",
     "disabledChecks": "disabled_checks",

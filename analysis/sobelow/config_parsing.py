@@ -8,6 +8,7 @@ from tree_sitter import Node
 
 from ..ast import call_args, do_block, keyword_pairs, local_call_name
 from ..source import SourceFile
+from .skips import is_ignored_file
 
 # Config files Sobelow never reads for secrets or HTTPS settings.
 SKIP_CONFIG_FILES = frozenset({"dev.exs", "test.exs", "dev.secret.exs", "test.secret.exs"})
@@ -76,7 +77,7 @@ def config_dir_files(root: Path, ignored_files: set[Path]) -> list[tuple[str, So
     for path in sorted(cdir.iterdir()):
         if path.suffix != ".exs" or path.name in SKIP_CONFIG_FILES or not path.is_file():
             continue
-        if path.resolve() in ignored_files:
+        if is_ignored_file(path, ignored_files):
             continue
         try:
             text = path.read_text(encoding="utf-8")

@@ -7,11 +7,14 @@ from typing import Any
 
 from ..issues import Finding
 from ..source import SourceFile
-from .base import FINDING_TYPES, file_meta
+from .base import FINDING_TYPES, FileMeta, file_meta, is_disabled, make_finding
+from .calls import def_calls, skips_by_def
 from .callsite import confidence_at_least, scan_file
 from .config_runner import run_config
 from .dependencies import run_vuln
-from .skips import load_sobelow_conf
+from .scope import in_scope
+from .skips import is_ignored_file, load_sobelow_conf
+from .templates import sigil_raw_uses
 from .xss.raw import load_templates, render_findings, template_findings
 
 __all__ = ["FINDING_TYPES", "run_sobelow", "to_sobelow_json"]
@@ -20,16 +23,52 @@ SOBELOW_VERSION = "0.13.0"
 _CONFIDENCES = ("high", "medium", "low")
 
 
-def _scanned(src: SourceFile, root: Path, ignored_files: set[Path]) -> bool:
+def _scanned(src: SourceFile, root: Path, ignored_files: set[Path], asked: frozenset[str], mix_project: bool) -> bool:
     name = src.filename.replace("\\", "/")
-    if not name.endswith(".ex") or "/mix/tasks/" in "/" + name:
+    if not name.endswith(".ex") or "/mix/tasks/" in "/" + name or not in_scope(root, src.filename, asked, mix_project):
         return False
     if ignored_files:
         path = Path(src.filename)
         path = path if path.is_absolute() else root / path
-        if path.resolve() in ignored_files:
+        if is_ignored_file(path, ignored_files):
             return False
     return True
+
+
+def _file_meta(src: SourceFile) -> FileMeta:
+    """`file_meta`, kept on the SourceFile: a project analysis reuses unchanged files' parses."""
+    meta = getattr(src, "_sobelow_meta", None)
+    if meta is None:
+        meta = src._sobelow_meta = file_meta(src)  # type: ignore[attr-defined]
+    return meta
+
+
+def _scan_file(meta: FileMeta, disabled: frozenset[str], skip: bool) -> list[Finding]:
+    """`scan_file`, remembered per file and settings for the same reason."""
+    cache = getattr(meta.src, "_sobelow_scans", None)
+    if cache is None:
+        cache = meta.src._sobelow_scans = {}  # type: ignore[attr-defined]
+    key = (disabled, skip)
+    if key not in cache:
+        cache[key] = scan_file(meta, disabled, skip)
+    return cache[key]
+
+
+def sigil_findings(meta: FileMeta, skip: bool) -> list[Finding]:
+    """`raw` inside `~H` sigils: low confidence, like a template's (a `# sobelow_skip` on the def applies)."""
+    src = meta.src
+    uses = sigil_raw_uses(src)
+    if not uses:
+        return []
+    defs = def_calls(src)
+    skips = skips_by_def(src, defs) if skip else {}
+    skipped_lines: set[int] = set()
+    for d in defs:
+        names = skips.get(d.start_byte)
+        if names and is_disabled("XSS.Raw", frozenset(names)):
+            skipped_lines.update(range(d.start_point[0] + 1, d.end_point[0] + 2))
+    return [make_finding("XSS.Raw", src.filename, u.line, "low", {"variable": u.variable})
+            for u in uses if u.line not in skipped_lines]
 
 
 def run_sobelow(
@@ -38,6 +77,7 @@ def run_sobelow(
     *,
     ignore: set[str] | None = None,
     skip: bool = True,
+    asked: frozenset[str] = frozenset(),
 ) -> list[Finding]:
     """All Sobelow findings for a project.
 
@@ -47,6 +87,7 @@ def run_sobelow(
         ignore: finding names or groups to leave out (`XSS.Raw`, `Config`), merged with the
             `ignore` list of `.sobelow-conf`.
         skip: honour `# sobelow_skip ["Type"]` comments (`.sobelow-conf`'s `skip:` can turn this off).
+        asked: paths (relative to the root) the user named, scanned even outside `lib/`.
 
     Returns findings in order: whole-project config and dependency findings first, then
     call-site findings by file and line.
@@ -54,7 +95,8 @@ def run_sobelow(
     conf = load_sobelow_conf(project_root)
     disabled = set(ignore or ()) | conf.ignore
     use_skips = skip and conf.skip is not False
-    metas = [file_meta(src) for src in files if _scanned(src, project_root, conf.ignore_files)]
+    mix_project = (project_root / "mix.exs").is_file()
+    metas = [_file_meta(src) for src in files if _scanned(src, project_root, conf.ignore_files, asked, mix_project)]
     out: list[Finding] = []
     if "Config" not in disabled:
         router = Path(conf.router) if conf.router else None
@@ -66,9 +108,13 @@ def run_sobelow(
     )
     code: list[Finding] = []
     for meta in metas:
-        code.extend(scan_file(meta, disabled, use_skips))
+        code.extend(_scan_file(meta, frozenset(disabled), use_skips))
         code.extend(render_findings(meta, templates, use_skips))
     code.extend(template_findings(templates))
+    if not ("XSS" in disabled or "XSS.Raw" in disabled):
+        for meta in metas:
+            code.extend(sigil_findings(meta, use_skips))
+
     code.sort(key=lambda f: (f.file, f.line))
     out.extend(code)
     return [f for f in out if confidence_at_least(f.confidence, conf.threshold)]

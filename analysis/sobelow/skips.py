@@ -23,6 +23,14 @@ class SobelowConf:
     problem: str | None = None
 
 
+def is_ignored_file(path: Path, ignored: set[Path]) -> bool:
+    """`.sobelow-conf`'s `ignore_files`: the file itself or a folder above it is listed."""
+    if not ignored:
+        return False
+    resolved = path.resolve()
+    return resolved in ignored or any(parent in ignored for parent in resolved.parents)
+
+
 def skip_names(comment: str) -> set[str]:
     """The finding names in a `# sobelow_skip ["A", "B"]` comment (empty when it is not one)."""
     m = SKIP_COMMENT.search(comment)

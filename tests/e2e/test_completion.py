@@ -134,7 +134,8 @@ async def start(tmp_path: Path, options: dict[str, Any]) -> Client:
     result = await asyncio.wait_for(client.initialize_async(lsp.InitializeParams(
         capabilities=lsp.ClientCapabilities(window=lsp.WindowClientCapabilities(work_done_progress=True)),
         root_uri=root.as_uri(),
-        initialization_options={"elixirCoder": {"analyzer": "builtin", "telemetryPath": str(db), **options}},
+        initialization_options={"elixirCoder": {"analyzer": "builtin", "telemetryPath": str(db),
+                                                "projectDiagnostics": False, **options}},
     )), TIMEOUT)
     assert result.capabilities.inline_completion_provider
     assert result.capabilities.completion_provider

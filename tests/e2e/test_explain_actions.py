@@ -74,7 +74,8 @@ async def server(tmp_path: Path) -> AsyncIterator[tuple[Client, Path]]:
     await client.start_io(sys.executable, "-m", "elixir_coder.server.app", env=env)
     await asyncio.wait_for(client.initialize_async(lsp.InitializeParams(
         capabilities=lsp.ClientCapabilities(), root_uri=tmp_path.as_uri(),
-        initialization_options={"elixirCoder": {"strict": True, "analyzer": "builtin", "completionsEnabled": False}},
+        initialization_options={"elixirCoder": {"strict": True, "analyzer": "builtin", "completionsEnabled": False,
+                                                "projectDiagnostics": False}},
     )), TIMEOUT)
     client.initialized(lsp.InitializedParams())
     yield Client(client), tmp_path

@@ -127,7 +127,8 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
         lsp.InitializeParams(
             capabilities=lsp.ClientCapabilities(),
             root_uri=tmp_path.as_uri(),
-            initialization_options={"elixirCoder": {"strict": True, "analyzer": "builtin", "bogus": 1}},
+            initialization_options={"elixirCoder": {"strict": True, "analyzer": "builtin", "bogus": 1,
+                                                    "projectDiagnostics": False}},
         )
     ), TIMEOUT)
     assert result.server_info is not None and result.server_info.name == "elixir-coder"

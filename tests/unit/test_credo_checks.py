@@ -22,7 +22,11 @@ CHECKS = load_checks()
 REFERENCE = {row["module"]: row for row in csv.DictReader(open(ROOT / "tests/data/credo_checks.tsv"), delimiter="\t")}
 
 # What an example needs beyond its text: a file name, params, or a companion file (consistency checks).
-FILENAMES = {"Warning.WrongTestFilename": ("test/app.exs", "test/app_test.exs")}
+FILENAMES = {
+    "Warning.WrongTestFilename": ("test/app.exs", "test/app_test.exs"),
+    "Refactor.PassAsyncInTestCases": ("test/app_test.exs", "test/app_test.exs"),
+    "Design.SkipTestWithoutComment": ("test/app_test.exs", "test/app_test.exs"),
+}
 PARAMS = {"Warning.MissedMetadataKeyInLoggerConfig": {"metadata_keys": ["user_id"]}}
 COMPANIONS = {"Consistency.LineEndings": "defmodule Other do\n  def x, do: 1\nend\n"}
 # What a Markdown code block cannot show: a missing final newline, Windows line endings.

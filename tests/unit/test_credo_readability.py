@@ -235,4 +235,6 @@ def test_trailing_white_space() -> None:
 @pytest.mark.parametrize("name", sorted(n for n in CHECKS if ".Readability." in n))
 def test_every_readability_check_has_summary_and_docstring(name: str) -> None:
     cls = CHECKS[name]
-    assert cls.summary and cls.__doc__ and cls.category == "readability"
+    # Credo files WithCustomTaggedTuple under Readability but gives it the warning category
+    expected = "warning" if name.endswith(".WithCustomTaggedTuple") else "readability"
+    assert cls.summary and cls.__doc__ and cls.category == expected

@@ -9,6 +9,9 @@ from .tabs_or_spaces import TabsOrSpaces
 from .space_in_parentheses import SpaceInParentheses
 from .space_around_operators import SpaceAroundOperators
 from .exception_names import ExceptionNames
+# opt-in checks (Credo ships them disabled)
+from .multi_alias_import_require_use import MultiAliasImportRequireUse
+from .unused_variable_names import UnusedVariableNames
 
 __all__ = [
     "ParameterPatternMatching",
@@ -17,4 +20,6 @@ __all__ = [
     "SpaceInParentheses",
     "SpaceAroundOperators",
     "ExceptionNames",
+    "MultiAliasImportRequireUse",
+    "UnusedVariableNames",
 ]

@@ -80,10 +80,15 @@ _WITH_SPACE_HINT = re.compile(r"[(\[{][^\S\n]+\S|\s[)\]}]\]")
 
 
 def _with_space_lines(src: SourceFile) -> int:
-    """How many code lines have a space just inside a bracket (Credo's `with_space`)."""
-    if not _WITH_SPACE_HINT.search(src.text):
-        return 0
-    return sum(1 for line in _code_lines(src) if _SIP_WITH_SPACE.search(line))
+    """How many code lines have a space just inside a bracket (Credo's `with_space`); kept on the
+    SourceFile, which a project analysis reuses while the file is unchanged."""
+    cached = getattr(src, "_with_space_lines", None)
+    if cached is None:
+        cached = 0
+        if _WITH_SPACE_HINT.search(src.text):
+            cached = sum(1 for line in _code_lines(src) if _SIP_WITH_SPACE.search(line))
+        src._with_space_lines = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _code_lines(src: SourceFile) -> list[str]:

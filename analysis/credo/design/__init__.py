@@ -6,9 +6,14 @@
 from .tag_todo import TagTODO
 from .tag_fixme import TagFIXME
 from .alias_usage import AliasUsage
+# opt-in checks (Credo ships them disabled)
+from .duplicated_code import DuplicatedCode
+from .skip_test_without_comment import SkipTestWithoutComment
 
 __all__ = [
     "TagTODO",
     "TagFIXME",
     "AliasUsage",
+    "DuplicatedCode",
+    "SkipTestWithoutComment",
 ]

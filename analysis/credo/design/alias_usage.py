@@ -12,6 +12,7 @@ from ...ast import call_args, calls_named, remote_call
 from ...checks import CheckContext, CredoCheck, register
 from ...issues import Issue
 from ...source import SourceFile
+from ...terms import Regex
 
 _EXCLUDED_NAMESPACES = ["File", "IO", "Inspect", "Kernel", "Macro", "Supervisor", "Task", "Version"]
 
@@ -22,6 +23,14 @@ _EXCLUDED_LASTNAMES = (
     "Node OptionParser Path Port Process Protocol Range Record Regex Registry Set Stream String StringIO "
     "Supervisor System Task Time Tuple URI Version"
 ).split()
+
+
+def _only_matches(name: str, pattern: object) -> bool:
+    """The `only:` param: a regex searched in the module name, or a module (itself or a namespace)."""
+    if isinstance(pattern, Regex):
+        return pattern.compile().search(name) is not None
+    module = str(pattern).removeprefix("Elixir.").removeprefix(":")
+    return name == module or name.startswith(module + ".")
 
 
 def _in_attribute(src: SourceFile, node: Node) -> bool:
@@ -66,6 +75,14 @@ def _module_dependencies(src: SourceFile, module: Node) -> set[str]:
             args = call_args(call)
             if args and args[0].type == "alias" and (kind == "defmodule" or len(args) == 1):
                 counts[src.node_text(args[0])] -= 1
+            elif kind == "alias" and len(args) == 1 and args[0].type == "dot":
+                # `alias A.{B.C, D}`: Credo takes out the base once per member and each member once
+                left, right = args[0].child_by_field_name("left"), args[0].child_by_field_name("right")
+                if left is not None and right is not None and left.type == "alias" and right.type == "tuple":
+                    members = [c for c in right.named_children if c.type == "alias"]
+                    counts[src.node_text(left)] -= len(members)
+                    for member in members:
+                        counts[src.node_text(member)] -= 1
     return {name for name, n in counts.items() if n > 0}
 
 
@@ -101,14 +118,13 @@ class AliasUsage(CredoCheck):
         deeper = int(params.get("if_nested_deeper_than") or 0)
         more_often = int(params.get("if_called_more_often_than") or 0)
         only = params.get("only")
-        only_list = [str(o).removeprefix("Elixir.") for o in (only if isinstance(only, list) else [only])] \
-            if only else None
+        only_list = list(only) if isinstance(only, list) else ([only] if only else None)
         candidates = []
         for node, name in self._references(src, bool(params.get("if_referenced"))):
             parts = name.split(".")
             if len(parts) <= 1 or parts[0] in excluded_ns or parts[-1] in excluded_last:
                 continue
-            if only_list is not None and not any(name == o or name.startswith(o + ".") for o in only_list):
+            if only_list is not None and not any(_only_matches(name, o) for o in only_list):
                 continue
             if _in_attribute(src, node):
                 continue

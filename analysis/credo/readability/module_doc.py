@@ -99,10 +99,10 @@ class ModuleDoc(CredoCheck):
 
     @staticmethod
     def _is_exception(src: SourceFile, module: Node) -> bool:
-        return any(
-            module.start_byte <= c.start_byte and c.end_byte <= module.end_byte
-            for c in calls_named(src, "defexception")
-        )
+        """Credo's `Module.exception?`: a `defexception` among the module's own statements (one in a
+        nested module does not make the outer module an exception)."""
+        return any(stmt.type == "call" and local_call_name(src, stmt) == "defexception"
+                   for stmt in body_nodes(src, module))
 
     @staticmethod
     def _uses_ignored(src: SourceFile, module: Node, patterns: Any) -> bool:

@@ -22,6 +22,18 @@ from .long_quote_blocks import LongQuoteBlocks
 from .double_boolean_negation import DoubleBooleanNegation
 from .negated_is_nil import NegatedIsNil
 from .io_puts import IoPuts
+# opt-in checks (Credo ships them disabled)
+from .abc_size import ABCSize
+from .append_single_item import AppendSingleItem
+from .cond_instead_of_if_else import CondInsteadOfIfElse
+from .filter_reject import FilterReject
+from .map_map import MapMap
+from .module_dependencies import ModuleDependencies
+from .pass_async_in_test_cases import PassAsyncInTestCases
+from .pipe_chain_start import PipeChainStart
+from .reject_filter import RejectFilter
+from .utc_now_truncate import UtcNowTruncate
+from .variable_rebinding import VariableRebinding
 
 __all__ = [
     "Nesting",
@@ -43,4 +55,15 @@ __all__ = [
     "DoubleBooleanNegation",
     "NegatedIsNil",
     "IoPuts",
+    "ABCSize",
+    "AppendSingleItem",
+    "CondInsteadOfIfElse",
+    "FilterReject",
+    "MapMap",
+    "ModuleDependencies",
+    "PassAsyncInTestCases",
+    "PipeChainStart",
+    "RejectFilter",
+    "UtcNowTruncate",
+    "VariableRebinding",
 ]

@@ -28,6 +28,10 @@ from .missed_metadata_key_in_logger_config import MissedMetadataKeyInLoggerConfi
 from .wrong_test_filename import WrongTestFilename
 from .unsafe_to_atom import UnsafeToAtom
 from .map_get_unsafe_pass import MapGetUnsafePass
+# opt-in checks (Credo ships them disabled)
+from .lazy_logging import LazyLogging
+from .leaky_environment import LeakyEnvironment
+from .mix_env import MixEnv
 
 __all__ = [
     "IoInspect",
@@ -55,4 +59,7 @@ __all__ = [
     "WrongTestFilename",
     "UnsafeToAtom",
     "MapGetUnsafePass",
+    "LazyLogging",
+    "LeakyEnvironment",
+    "MixEnv",
 ]

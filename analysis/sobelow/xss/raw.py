@@ -1,8 +1,7 @@
-"""XSS.Raw: `raw` in defs, and in `.html.eex` templates reached through a controller's `render`."""
+"""XSS.Raw: `raw` in defs, and in EEx/HEEx templates (and those reached through a controller's `render`)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +10,8 @@ from ...issues import Finding
 from ..base import FileMeta, is_disabled, make_finding
 from ..call_rule import Rule
 from ..calls import arg_names, def_calls, def_params, operator_text, single_do, skips_by_def
+from ..scope import web_root
+from ..templates import template_files, template_raw_uses
 
 RULES = [
     Rule("XSS.Raw", "HTML", "raw", 0, "last"),
@@ -18,12 +19,9 @@ RULES = [
 ]
 
 
-_RAW_IN_TEMPLATE = re.compile(r"\braw(?:\(\s*|\s+)(@?[A-Za-z_][A-Za-z0-9_]*[!?]?)|(@[A-Za-z_]\w*)\s*\|>\s*raw\b")
-
-
 @dataclass
 class Template:
-    """An `.html.eex` template and the variables it passes to `raw`."""
+    """A template and the variables it passes to `raw`."""
 
     path: str
     raws: list[tuple[int, str]]
@@ -35,27 +33,14 @@ class Template:
 
 
 def load_templates(root: Path, ignored_files: set[Path] | None = None) -> dict[str, Template]:
-    """`lib/**/*.html.eex` under the project, keyed by their path relative to the root."""
-    lib = root / "lib"
+    """EEx and HEEx templates under the scanned root, keyed by their path relative to the project."""
     out: dict[str, Template] = {}
-    if not lib.is_dir():
-        return out
-    for path in sorted(lib.rglob("*.html.eex")):
-        if ignored_files and path.resolve() in ignored_files:
+    for path in template_files(web_root(root), ignored_files):
+        uses = template_raw_uses(path)
+        if uses is None:
             continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        raws: list[tuple[int, str]] = []
-        for tag in re.finditer(r"<%=?(.*?)%>", text, re.S):
-            body = tag.group(1)
-            for m in _RAW_IN_TEMPLATE.finditer(body):
-                var = m.group(1) or m.group(2)
-                line = text.count("\n", 0, tag.start(1) + m.start()) + 1
-                raws.append((line, var))
-        rel = str(path.relative_to(root))
-        out[rel] = Template(rel, raws)
+        rel = path.relative_to(root).as_posix()
+        out[rel] = Template(rel, [(u.line, u.variable) for u in uses])
     return out
 
 

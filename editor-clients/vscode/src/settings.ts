@@ -14,6 +14,7 @@ export const SERVER_SETTING_DEFAULTS: Readonly<Record<string, unknown>> = Object
   credo: true,
   sobelow: true,
   diagnosticsOnChange: false,
+  projectDiagnostics: true,
   debounceMs: 300,
   maxFileBytes: 2097152,
   disabledChecks: [],

@@ -18,6 +18,7 @@ from pathlib import Path
 import ctranslate2
 
 from .manifest import Manifest, ModelDirectoryError, validate_model_dir
+from .monitor import ApiView
 from .prompt import build_prompt
 from .tokenizer import ModelTokenizer
 
@@ -54,6 +55,8 @@ class GenerationRequest:
             related functions), kept within a share of the budget.
         constrained: keep completions lexically valid Elixir (model/constrained.py): no closer
             without its opener, no literal left open, stop where the enclosing block closes.
+        api: what exists at the cursor (model/monitor.py); with `constrained`, identifiers after
+            `Module.`, struct keys and attributes are kept to existing ones (model/guided.py).
     """
 
     prefix: str
@@ -69,6 +72,7 @@ class GenerationRequest:
     cancelled: Callable[[], bool] | None = None
     context: str = ""
     constrained: bool = False
+    api: ApiView | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

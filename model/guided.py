@@ -16,6 +16,7 @@ is cut before the offending identifier, so an invented call is never shown.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,7 +28,7 @@ from .tokenizer import ModelTokenizer
 if TYPE_CHECKING:
     from .constrained import _Hyp, _Runner
 
-MAX_GUIDED = 6
+MAX_GUIDED = 12
 
 
 class _Node:
@@ -194,13 +195,14 @@ class MonitorGuide:
             lead, typed = "", window[start:]
         else:
             lead, typed = text[kept_end:violation.at], ""
-        # One name fits what is typed and it is not finished yet: its rest can be written directly.
-        candidates = [n for n in violation.names if n.startswith(typed) and n != typed] if not lead else []
-        if typed in violation.names:
-            candidates = []
-        allowed = set() if len(candidates) == 1 else set(self.trie.allowed(lead, typed, violation.names))
+        # What every name that fits the typed text continues with can be written without asking
+        # the model (a pass saved): all of a unique name, `after_` for after_compile/after_verify.
+        shared = ""
+        if not lead and typed not in violation.names:
+            shared = os.path.commonprefix([n for n in violation.names if n.startswith(typed)])[len(typed):]
+        allowed = set() if shared else set(self.trie.allowed(lead, typed, violation.names))
         self.stats.allowed_s += time.perf_counter() - started
-        if not allowed and len(candidates) != 1:
+        if not allowed and not shared:
             self.stats.given_up += 1
             hyp.reject_at = max(0, violation.at)
             return False
@@ -211,9 +213,8 @@ class MonitorGuide:
         hyp.state = runner.initial.copy()
         hyp.state.advance(hyp.text)
         hyp.reject_at = None
-        if len(candidates) == 1:
-            # One name fits what is typed: write the rest of it without asking the model (a pass saved).
-            for token_id in self.tok.ids(candidates[0][len(typed):]):
+        if shared:
+            for token_id in self.tok.ids(shared):
                 if runner._on_piece(hyp, token_id, None):
                     break
             return True

@@ -11,6 +11,7 @@ which leaves decoding unconstrained there.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,8 @@ from .api_model import ApiFunction, ModuleApi, module_api, module_body
 from .deps_index import DepsIndex
 from .stdlib_api import load_stdlib
 from .workspace_index import RESERVED_ATTRIBUTES, ModuleInfo, ProjectIndex, module_at, visible_aliases
+
+log = logging.getLogger(__name__)
 
 # Imported into every module: calls to these need no prefix.
 AUTO_IMPORTED = ("Kernel", "Kernel.SpecialForms")
@@ -45,15 +48,44 @@ class ApiIndex:
         self._lock = threading.Lock()
         self._project_apis: dict[str, tuple[ModuleInfo, ModuleApi]] = {}
         self._texts: dict[Path, tuple[int, str]] = {}
+        self._preloading: threading.Thread | None = None
 
     @property
     def stdlib(self) -> dict[str, ModuleApi]:
-        """Elixir's and Erlang's modules (loaded on first use; seconds the first time, then cached on disk)."""
+        """Elixir's and Erlang's modules (loaded on first use; seconds the first time, then cached on disk).
+
+        While `preload` is loading them, answers an empty table rather than waiting."""
         if self._stdlib is None:
+            if self._preloading is not None and self._preloading.is_alive():
+                return {}
             with self._lock:
                 if self._stdlib is None:
                     self._stdlib, self.stdlib_origin = self._stdlib_loader()
         return self._stdlib
+
+    def preload(self) -> None:
+        """Load the standard library on a background thread (the first `elixir` run takes seconds)."""
+        if self._stdlib is not None or self._preloading is not None:
+            return
+
+        def load() -> None:
+            try:
+                with self._lock:
+                    if self._stdlib is None:
+                        self._stdlib, self.stdlib_origin = self._stdlib_loader()
+            except Exception:  # noqa: BLE001 - calls to the standard library then stay unconstrained
+                log.exception("standard library listing failed")
+                self._stdlib, self.stdlib_origin = {}, "failed"
+
+        self._preloading = threading.Thread(target=load, name="elixir-coder-stdlib", daemon=True)
+        self._preloading.start()
+
+    def status(self) -> dict[str, object]:
+        """Counts for `elixirCoder/status`."""
+        deps = self.deps
+        return {"stdlibModules": len(self._stdlib or {}), "stdlibSource": self.stdlib_origin,
+                "depsModules": len(deps.module_names()) if deps else 0,
+                "depsReady": bool(deps and deps.ready.is_set())}
 
     def _file_text(self, path: Path) -> str:
         try:

@@ -60,6 +60,9 @@ from .features.hover import hover_for
 from .feedback import FeedbackTracker
 from .models import ModelService
 from .settings import Settings, parse_settings
+from .api_index import ApiIndex, CursorApi
+from .deps_index import DepsIndex
+from .stdlib_api import cache_dir as stdlib_cache_dir
 from .workspace import ProjectIndex, module_header, signature_context
 
 log = logging.getLogger("elixir_coder.server")
@@ -136,6 +139,7 @@ class ElixirCoderServer(LanguageServer):
         self.metrics = Metrics()
         self.exporters: Exporters | None = None
         self.index = ProjectIndex(None)
+        self.api_index = ApiIndex(self.index)
         self.deps: set[str] = set()
         self.recorder: Recorder | None = None
         self.recorder_path: str | None = None
@@ -300,11 +304,21 @@ class ElixirCoderServer(LanguageServer):
         signatures = signature_context(self.index, path, text, line=prefix.count("\n"))
         return "\n".join(part for part in (module_header(prefix), signatures) if part)
 
+    def cursor_api(self, path: Path | None, text: str, offset: int) -> CursorApi:
+        """What is callable at a cursor (for monitor-guided decoding), on the generation thread."""
+        return self.api_index.at(path, text, offset)
+
     async def index_workspace(self) -> None:
-        """Read the project's dependencies and index its modules (on the worker thread)."""
+        """Read the project's dependencies and index its modules (on the worker thread); `deps/`
+        sources and the standard library are read on threads of their own."""
+        self.api_index.preload()
         root = self.workspace_root
         if root is None:
             return
+        deps_index = DepsIndex(root, stdlib_cache_dir() / "deps",
+                               on_progress=lambda done, total: log.info("deps index: %d/%d files", done, total))
+        self.api_index.deps = deps_index
+        deps_index.start(watch=True)
         self.deps = await self.in_worker(project_deps, root)
         report = await self.in_worker(self.index.scan)
         log.info("project index: %s", report)
@@ -333,7 +347,11 @@ class ElixirCoderServer(LanguageServer):
                             "cancelled": self.completions.stats.cancelled_generations,
                             "cacheHits": self.completions.stats.cache_hits,
                             "syntaxCut": self.completions.stats.syntax_cut,
-                            "syntaxDropped": self.completions.stats.syntax_dropped},
+                            "syntaxDropped": self.completions.stats.syntax_dropped,
+                            "findingsCut": self.completions.stats.findings_cut,
+                            "findingsDropped": self.completions.stats.findings_dropped,
+                            "guided": self.completions.stats.guided},
+            "apiIndex": self.api_index.status(),
             "completionsEnabled": self.settings.completions_enabled,
             "telemetry": {"enabled": recorder is not None, "written": recorder.written if recorder else 0,
                           "dropped": recorder.dropped if recorder else 0, "pending": recorder.pending if recorder else 0},
@@ -372,6 +390,7 @@ async def on_initialize(ls: ElixirCoderServer, params: lsp.InitializeParams) -> 
     elif params.root_path:
         ls.workspace_root = Path(params.root_path)
     ls.index = ProjectIndex(ls.workspace_root)
+    ls.api_index = ApiIndex(ls.index)
     try:
         ls.exporters = Exporters(ls.metrics, ExportSettings.from_env())
     except Exception as exc:  # noqa: BLE001 - a bad exporter setting must not stop the editor's server
@@ -520,6 +539,8 @@ def on_shutdown(ls: ElixirCoderServer, params: Any) -> None:
     """Stop the workers (queued work is dropped) and write pending feedback."""
     ls.worker.shutdown(wait=False, cancel_futures=True)
     ls.completions.close()
+    if ls.api_index.deps is not None:
+        ls.api_index.deps.stop()
     if ls.recorder is not None:
         ls.recorder.close()
     if ls.exporters is not None:

@@ -36,6 +36,12 @@ class Settings:
         completion_prompt_tokens: prompt tokens at most; the prompt's length dominates latency on
             a CPU (the nearest lines are kept, so a short prompt still sees the cursor's context).
         constrained_decoding: keep completions lexically valid (see model/constraints.py).
+        guided_decoding: with constrained decoding, keep calls, struct keys and attributes to ones
+            that exist (model/guided.py, server/api_index.py).
+        checked_proposals: cut back or drop proposals that add a Credo warning or a Sobelow
+            finding (server/completion_findings.py).
+        repository_context: put definitions and similar code from other project files into the
+            prompt (server/repo_context.py).
         adapter: `auto` (routed by file and project) or an adapter name.
         model_path: a model directory instead of the registry's current version.
         device / compute_type: CTranslate2 device and compute type (None: int8 on CPU).
@@ -63,6 +69,9 @@ class Settings:
     completion_max_tokens: int = 64
     completion_prompt_tokens: int = 256
     constrained_decoding: bool = True
+    guided_decoding: bool = True
+    checked_proposals: bool = True
+    repository_context: bool = True
     adapter: str = "auto"
     model_path: str | None = None
     device: str = "cpu"
@@ -89,6 +98,9 @@ _ALIASES = {  # camelCase names as VS Code and Neovim users write them
     "completionMaxTokens": "completion_max_tokens",
     "completionPromptTokens": "completion_prompt_tokens",
     "constrainedDecoding": "constrained_decoding",
+    "guidedDecoding": "guided_decoding",
+    "checkedProposals": "checked_proposals",
+    "repositoryContext": "repository_context",
     "modelPath": "model_path",
     "computeType": "compute_type",
     "remoteUrl": "remote_url",

@@ -98,8 +98,9 @@ def run_listing(elixir: str, timeout: float = LISTING_TIMEOUT_S) -> str:
         timeout: seconds before giving up.
     """
     try:
+        # stdin closed: in the language server stdin is the LSP stream, and the Erlang VM would read it.
         done = subprocess.run([elixir, "-e", LISTING_SCRIPT], capture_output=True, text=True, timeout=timeout,
-                              check=False)
+                              check=False, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise RuntimeError(f"{elixir}: {exc}") from exc
     if done.returncode != 0 or "\nF\t" not in done.stdout:
@@ -108,7 +109,10 @@ def run_listing(elixir: str, timeout: float = LISTING_TIMEOUT_S) -> str:
 
 
 def cache_dir() -> Path:
-    """Where listings are cached (XDG_CACHE_HOME or ~/.cache)."""
+    """Where listings are cached: `$ELIXIR_CODER_HOME/cache`, else `$XDG_CACHE_HOME/elixir-coder` (~/.cache)."""
+    home = os.environ.get("ELIXIR_CODER_HOME")
+    if home:
+        return Path(home) / "cache"
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "elixir-coder"
 

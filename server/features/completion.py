@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types as lsp
 
@@ -25,6 +26,7 @@ from elixir_coder.model.engine import GenerationRequest
 from elixir_coder.telemetry.events import new_request_id
 
 from ..completion import CompletionCache, CursorContext, cursor_context, trim_completion, unique_proposals
+from ..completion_findings import FindingGuard
 from ..completion_syntax import SyntaxGuard
 from ..feedback import FeedbackTracker, Shown
 from ..models import Backend, ModelService
@@ -56,9 +58,14 @@ class Proposals:
 
 
 def generation_request(ctx: CursorContext, settings: Settings, header: str,
-                       cancelled: Callable[[], bool]) -> GenerationRequest:
-    """The model request for a cursor: one line or a block, within the settings' limits."""
-    extra = {"constrained": settings.constrained_decoding} if _HAS_CONSTRAINED else {}
+                       cancelled: Callable[[], bool], api: Any = None) -> GenerationRequest:
+    """The model request for a cursor: one line or a block, within the settings' limits.
+
+    `api` (what exists at the cursor, server/api_index.py) guides decoding when constrained and
+    guided decoding are both on."""
+    extra: dict[str, Any] = {"constrained": settings.constrained_decoding} if _HAS_CONSTRAINED else {}
+    if api is not None and settings.constrained_decoding and settings.guided_decoding:
+        extra["api"] = api
     return GenerationRequest(
         prefix=ctx.prefix,
         suffix=ctx.suffix,
@@ -82,29 +89,40 @@ class CompletionStats:
     cache_hits: int = 0
     syntax_cut: int = 0  # proposals shortened by the syntax check
     syntax_dropped: int = 0  # proposals dropped by it: every prefix broke the file more than nothing
+    findings_cut: int = 0  # proposals shortened because they added a Credo warning or Sobelow finding
+    findings_dropped: int = 0  # proposals dropped for it: no prefix was free of the new finding
+    guided: int = 0  # identifiers monitor-guided decoding corrected to existing names
 
 
 def propose_with(backend: Backend, ctx: CursorContext, settings: Settings, header: Callable[[], str],
-                 cancelled: Callable[[], bool], stats: CompletionStats, guard: SyntaxGuard | None = None
-                 ) -> list[str]:
+                 cancelled: Callable[[], bool], stats: CompletionStats, guard: SyntaxGuard | None = None,
+                 api: Callable[[], Any] | None = None, findings: FindingGuard | None = None) -> list[str]:
     """Generate and trim proposals for a cursor with a loaded backend (blocking).
 
-    `header` builds the prompt's context (module head, signatures) here, off the event loop.
-    With `guard` (constrained decoding on), each proposal is cut back until it adds no syntax
-    error to the unit around the cursor, or dropped.
+    `header` builds the prompt's context (module head, signatures, repository context) and `api`
+    what exists at the cursor, both here, off the event loop. With `guard` (constrained decoding
+    on), each proposal is cut back until it adds no syntax error to the unit around the cursor,
+    or dropped; with `findings`, likewise until it adds no Credo warning or Sobelow finding.
     """
-    completions = backend.generate(generation_request(ctx, settings, header(), cancelled))
+    cursor_api = api() if api is not None and settings.constrained_decoding and settings.guided_decoding else None
+    completions = backend.generate(generation_request(ctx, settings, header(), cancelled, cursor_api))
     stats.generations += 1
+    stats.guided += sum(getattr(c, "guided", 0) for c in completions)
     if cancelled() or any(c.finish_reason == "cancelled" for c in completions):
         stats.cancelled_generations += 1
         return []
     texts = unique_proposals([trim_completion(c.text, ctx) for c in completions])
-    if guard is None:
-        return texts
-    checked = [guard.check(ctx.prefix, ctx.suffix, text, ctx.multiline) for text in texts]
-    stats.syntax_cut += sum(c.cut and bool(c.text.strip()) for c in checked)
-    stats.syntax_dropped += sum(not c.text.strip() for c in checked)
-    return unique_proposals([c.text for c in checked])
+    if guard is not None:
+        checked = [guard.check(ctx.prefix, ctx.suffix, text, ctx.multiline) for text in texts]
+        stats.syntax_cut += sum(c.cut and bool(c.text.strip()) for c in checked)
+        stats.syntax_dropped += sum(not c.text.strip() for c in checked)
+        texts = unique_proposals([c.text for c in checked])
+    if findings is not None:
+        found = [findings.check(ctx.prefix, ctx.suffix, text, ctx.multiline) for text in texts]
+        stats.findings_cut += sum(f.cut and bool(f.text.strip()) for f in found)
+        stats.findings_dropped += sum(f.cut and not f.text.strip() for f in found)
+        texts = unique_proposals([f.text for f in found])
+    return texts
 
 
 class CompletionFeature:
@@ -122,6 +140,7 @@ class CompletionFeature:
         self.tracker = tracker
         self.cache = CompletionCache()
         self.guard = SyntaxGuard()
+        self.findings = FindingGuard()
         self.on_progress = on_progress
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="elixir-coder-generation")
         self._seq: dict[str, int] = {}
@@ -169,7 +188,8 @@ class CompletionFeature:
     # --- proposing -----------------------------------------------------------------------------
 
     async def propose(self, uri: str, text: str, offset: int, settings: Settings, adapter: str,
-                      header: Callable[[], str] = str, path: str | None = None) -> Proposals:
+                      header: Callable[[], str] = str, path: str | None = None,
+                      api: Callable[[], Any] | None = None) -> Proposals:
         """Proposals at `offset` of `text`; empty (with a reason) while the model loads or when overtaken.
 
         When an A/B experiment runs, the version comes from its stable assignment for this
@@ -201,7 +221,8 @@ class CompletionFeature:
         try:
             texts = await asyncio.get_running_loop().run_in_executor(
                 self.executor, propose_with, backend, ctx, settings, header, cancelled, self.stats,
-                self.guard if settings.constrained_decoding else None)
+                self.guard if settings.constrained_decoding else None, api,
+                self.findings if settings.checked_proposals else None)
         except asyncio.CancelledError:
             stop.set()  # $/cancelRequest: the generation thread sees it at its next step
             raise

@@ -46,7 +46,8 @@ async def _proposals(ls: ElixirCoderServer, uri: str, position: lsp.Position, fe
         path = uri_to_path(uri)
         proposals = await ls.completions.propose(uri, text, offset, ls.settings, ls.adapter_for(path, text),
                                                  header=partial(ls.prompt_context, path, text, offset),
-                                                 path=str(path) if path else uri)
+                                                 path=str(path) if path else uri,
+                                                 api=partial(ls.cursor_api, path, text, offset))
         ls.completions.remember(uri, path, doc.language_id, proposals)
         if proposals.model_version is not None:
             ls.metrics.cache_lookup("completion", proposals.cached)

@@ -33,6 +33,8 @@ from elixir_coder.telemetry.store import FeedbackStore, RetentionPolicy
 
 from .adapter_routing import adapter_for, project_deps
 from .analysis.runner import AnalysisResult
+from .api_index import ApiIndex, CursorApi
+from .deps_index import DepsIndex
 from .diagnostic_feedback import diagnostic_changes, diagnostic_counts
 from .documents import ExternalCache, Outcome, analyse_document, default_external_runner, uri_to_path
 from .features import completion as completion_feature
@@ -60,8 +62,6 @@ from .features.hover import hover_for
 from .feedback import FeedbackTracker
 from .models import ModelService
 from .settings import Settings, parse_settings
-from .api_index import ApiIndex, CursorApi
-from .deps_index import DepsIndex
 from .stdlib_api import cache_dir as stdlib_cache_dir
 from .workspace import ProjectIndex, module_header, signature_context
 

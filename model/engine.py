@@ -55,6 +55,8 @@ class GenerationRequest:
             related functions), kept within a share of the budget.
         constrained: keep completions lexically valid Elixir (model/constrained.py): no closer
             without its opener, no literal left open, stop where the enclosing block closes.
+        repository: code from other project files for the front of the prompt (server/repo_context.py).
+        repository_tokens: prompt tokens the repository context may take on top of `prompt_budget`.
         api: what exists at the cursor (model/monitor.py); with `constrained`, identifiers after
             `Module.`, struct keys and attributes are kept to existing ones (model/guided.py).
     """
@@ -72,6 +74,8 @@ class GenerationRequest:
     cancelled: Callable[[], bool] | None = None
     context: str = ""
     constrained: bool = False
+    repository: str = ""
+    repository_tokens: int = 0
     api: ApiView | None = field(default=None, compare=False)
 
 
@@ -238,9 +242,10 @@ class Engine:
     def prompt_tokens(self, req: GenerationRequest) -> list[str]:
         """The prompt for a request: FIM (PSM) when the model has FIM tokens, else the plain prefix."""
         room = max(8, self.context_length - req.max_tokens)
-        budget = min(req.prompt_budget, room) if req.prompt_budget else room
+        extra = req.repository_tokens if req.repository.strip() else 0
+        budget = min(req.prompt_budget + extra, room) if req.prompt_budget else room
         return build_prompt(self.tokenizer, req.prefix, req.suffix, budget=budget, fim=self.manifest.has_fim,
-                            header=req.context).tokens
+                            header=req.context, repository=req.repository, repository_budget=extra).tokens
 
     def _cut(self, text: str, req: GenerationRequest) -> tuple[str, bool]:
         return cut_at_stops(text, req)

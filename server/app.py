@@ -61,6 +61,7 @@ from .features.generate_actions import (
 from .features.hover import hover_for
 from .feedback import FeedbackTracker
 from .models import ModelService
+from .repo_context import RepoContext
 from .settings import Settings, parse_settings
 from .stdlib_api import cache_dir as stdlib_cache_dir
 from .workspace import ProjectIndex, module_header, signature_context
@@ -140,6 +141,7 @@ class ElixirCoderServer(LanguageServer):
         self.exporters: Exporters | None = None
         self.index = ProjectIndex(None)
         self.api_index = ApiIndex(self.index)
+        self.repo_context: RepoContext | None = None
         self.deps: set[str] = set()
         self.recorder: Recorder | None = None
         self.recorder_path: str | None = None
@@ -307,6 +309,13 @@ class ElixirCoderServer(LanguageServer):
     def cursor_api(self, path: Path | None, text: str, offset: int) -> CursorApi:
         """What is callable at a cursor (for monitor-guided decoding), on the generation thread."""
         return self.api_index.at(path, text, offset)
+
+    def repository_context(self, path: Path | None, text: str, offset: int, api: CursorApi) -> str:
+        """Definitions and similar code from other project files for the prompt, on the generation thread."""
+        if self.repo_context is None or self.repo_context.api_index is not self.api_index:
+            self.repo_context = RepoContext(self.api_index, self.workspace_root)
+        # ~4 characters per token; the prompt builder cuts to the token budget.
+        return self.repo_context.build(path, text, offset, api, 4 * self.settings.repository_context_tokens)
 
     async def index_workspace(self) -> None:
         """Read the project's dependencies and index its modules (on the worker thread); `deps/`

@@ -42,6 +42,7 @@ class Settings:
             finding (server/completion_findings.py).
         repository_context: put definitions and similar code from other project files into the
             prompt (server/repo_context.py).
+        repository_context_tokens: prompt tokens the repository context may add (docs/reports/context.md).
         adapter: `auto` (routed by file and project) or an adapter name.
         model_path: a model directory instead of the registry's current version.
         device / compute_type: CTranslate2 device and compute type (None: int8 on CPU).
@@ -72,6 +73,7 @@ class Settings:
     guided_decoding: bool = True
     checked_proposals: bool = True
     repository_context: bool = True
+    repository_context_tokens: int = 128
     adapter: str = "auto"
     model_path: str | None = None
     device: str = "cpu"
@@ -101,6 +103,7 @@ _ALIASES = {  # camelCase names as VS Code and Neovim users write them
     "guidedDecoding": "guided_decoding",
     "checkedProposals": "checked_proposals",
     "repositoryContext": "repository_context",
+    "repositoryContextTokens": "repository_context_tokens",
     "modelPath": "model_path",
     "computeType": "compute_type",
     "remoteUrl": "remote_url",

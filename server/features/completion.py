@@ -58,7 +58,7 @@ class Proposals:
 
 
 def generation_request(ctx: CursorContext, settings: Settings, header: str,
-                       cancelled: Callable[[], bool], api: Any = None) -> GenerationRequest:
+                       cancelled: Callable[[], bool], api: Any = None, repository: str = "") -> GenerationRequest:
     """The model request for a cursor: one line or a block, within the settings' limits.
 
     `api` (what exists at the cursor, server/api_index.py) guides decoding when constrained and
@@ -66,6 +66,8 @@ def generation_request(ctx: CursorContext, settings: Settings, header: str,
     extra: dict[str, Any] = {"constrained": settings.constrained_decoding} if _HAS_CONSTRAINED else {}
     if api is not None and settings.constrained_decoding and settings.guided_decoding:
         extra["api"] = api
+    if repository and settings.repository_context:
+        extra.update(repository=repository, repository_tokens=settings.repository_context_tokens)
     return GenerationRequest(
         prefix=ctx.prefix,
         suffix=ctx.suffix,
@@ -96,16 +98,18 @@ class CompletionStats:
 
 def propose_with(backend: Backend, ctx: CursorContext, settings: Settings, header: Callable[[], str],
                  cancelled: Callable[[], bool], stats: CompletionStats, guard: SyntaxGuard | None = None,
-                 api: Callable[[], Any] | None = None, findings: FindingGuard | None = None) -> list[str]:
+                 api: Callable[[], Any] | None = None, findings: FindingGuard | None = None,
+                 repository: Callable[[Any], str] | None = None) -> list[str]:
     """Generate and trim proposals for a cursor with a loaded backend (blocking).
 
-    `header` builds the prompt's context (module head, signatures, repository context) and `api`
-    what exists at the cursor, both here, off the event loop. With `guard` (constrained decoding
+    `header` builds the prompt's context (module head, signatures), `api` what exists at the
+    cursor and `repository` the repository context from it, all here, off the event loop. With `guard` (constrained decoding
     on), each proposal is cut back until it adds no syntax error to the unit around the cursor,
     or dropped; with `findings`, likewise until it adds no Credo warning or Sobelow finding.
     """
-    cursor_api = api() if api is not None and settings.constrained_decoding and settings.guided_decoding else None
-    completions = backend.generate(generation_request(ctx, settings, header(), cancelled, cursor_api))
+    cursor_api = api() if api is not None else None
+    repo = repository(cursor_api) if repository is not None and settings.repository_context and cursor_api else ""
+    completions = backend.generate(generation_request(ctx, settings, header(), cancelled, cursor_api, repo))
     stats.generations += 1
     stats.guided += sum(getattr(c, "guided", 0) for c in completions)
     if cancelled() or any(c.finish_reason == "cancelled" for c in completions):
@@ -189,7 +193,8 @@ class CompletionFeature:
 
     async def propose(self, uri: str, text: str, offset: int, settings: Settings, adapter: str,
                       header: Callable[[], str] = str, path: str | None = None,
-                      api: Callable[[], Any] | None = None) -> Proposals:
+                      api: Callable[[], Any] | None = None,
+                      repository: Callable[[Any], str] | None = None) -> Proposals:
         """Proposals at `offset` of `text`; empty (with a reason) while the model loads or when overtaken.
 
         When an A/B experiment runs, the version comes from its stable assignment for this
@@ -222,7 +227,7 @@ class CompletionFeature:
             texts = await asyncio.get_running_loop().run_in_executor(
                 self.executor, propose_with, backend, ctx, settings, header, cancelled, self.stats,
                 self.guard if settings.constrained_decoding else None, api,
-                self.findings if settings.checked_proposals else None)
+                self.findings if settings.checked_proposals else None, repository)
         except asyncio.CancelledError:
             stop.set()  # $/cancelRequest: the generation thread sees it at its next step
             raise

@@ -47,7 +47,8 @@ async def _proposals(ls: ElixirCoderServer, uri: str, position: lsp.Position, fe
         proposals = await ls.completions.propose(uri, text, offset, ls.settings, ls.adapter_for(path, text),
                                                  header=partial(ls.prompt_context, path, text, offset),
                                                  path=str(path) if path else uri,
-                                                 api=partial(ls.cursor_api, path, text, offset))
+                                                 api=partial(ls.cursor_api, path, text, offset),
+                                                 repository=partial(ls.repository_context, path, text, offset))
         ls.completions.remember(uri, path, doc.language_id, proposals)
         if proposals.model_version is not None:
             ls.metrics.cache_lookup("completion", proposals.cached)

@@ -37,6 +37,7 @@ _STRUCT = re.compile(r"%((?:__MODULE__|[A-Z]\w*)(?:\.[A-Z]\w*)*)\{")
 _STOP = frozenset("def defp do end fn if else case cond when with true false nil and or not in alias import use "
                   "require defmodule conn socket params ok error assigns x".split())
 K1, B = 1.2, 0.75
+MIN_SHARED_TERMS = 3
 
 
 def words(text: str) -> list[str]:
@@ -133,11 +134,15 @@ class WindowIndex:
                     continue
                 for w in windows:
                     s = 0.0
+                    shared = 0
                     for t in q:
                         f = w.terms.get(t)
                         if f:
+                            shared += 1
                             s += idf[t] * f * (K1 + 1) / (f + K1 * (1 - B + B * w.length / avg))
-                    if s > 0:
+                    # One shared word (the app's name) is chance, and a window that is not similar
+                    # only distracts a small model.
+                    if shared >= MIN_SHARED_TERMS:
                         scored.append((s, w))
         scored.sort(key=lambda sw: -sw[0])
         return scored[:k]

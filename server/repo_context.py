@@ -53,7 +53,7 @@ def words(text: str) -> list[str]:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Window:
     """Lines of a project file."""
 
@@ -72,6 +72,7 @@ class WindowIndex:
         self._lock = threading.Lock()
         self._files: dict[Path, tuple[int, list[Window]]] = {}
         self._df: Counter[str] = Counter()
+        self._postings: dict[str, set[Window]] = {}  # term -> windows holding it
         self._total_len = 0
         self._count = 0
 
@@ -109,6 +110,8 @@ class WindowIndex:
                 self._files[path] = (mtime, windows)
                 for w in windows:
                     self._df.update(w.terms.keys())
+                    for t in w.terms:
+                        self._postings.setdefault(t, set()).add(w)
                     self._total_len += w.length
                     self._count += 1
 
@@ -116,6 +119,8 @@ class WindowIndex:
         entry = self._files.pop(path, None)
         for w in entry[1] if entry else ():
             self._df.subtract(w.terms.keys())
+            for t in w.terms:
+                self._postings.get(t, set()).discard(w)
             self._total_len -= w.length
             self._count -= 1
 
@@ -128,22 +133,19 @@ class WindowIndex:
             avg = self._total_len / n if n else 1.0
             q = Counter(query)
             idf = {t: math.log(1 + (n - self._df.get(t, 0) + 0.5) / (self._df.get(t, 0) + 0.5)) for t in q}
-            scored = []
-            for path, (_, windows) in self._files.items():
-                if path == exclude:
-                    continue
-                for w in windows:
-                    s = 0.0
-                    shared = 0
-                    for t in q:
-                        f = w.terms.get(t)
-                        if f:
-                            shared += 1
-                            s += idf[t] * f * (K1 + 1) / (f + K1 * (1 - B + B * w.length / avg))
-                    # One shared word (the app's name) is chance, and a window that is not similar
-                    # only distracts a small model.
-                    if shared >= MIN_SHARED_TERMS:
-                        scored.append((s, w))
+            # Only windows sharing a term can score: walk the postings, not every window.
+            scores: dict[Window, float] = {}
+            shared: Counter[Window] = Counter()
+            for t in q:
+                for w in self._postings.get(t, ()):
+                    if w.path == exclude:
+                        continue
+                    f = w.terms[t]
+                    scores[w] = scores.get(w, 0.0) + idf[t] * f * (K1 + 1) / (f + K1 * (1 - B + B * w.length / avg))
+                    shared[w] += 1
+            # One shared word (the app's name) is chance, and a window that is not similar only
+            # distracts a small model.
+            scored = [(sc, w) for w, sc in scores.items() if shared[w] >= MIN_SHARED_TERMS]
         scored.sort(key=lambda sw: -sw[0])
         return scored[:k]
 

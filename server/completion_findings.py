@@ -31,6 +31,11 @@ log = logging.getLogger(__name__)
 
 # Off by default in Credo, but exactly the warning a completion must not introduce.
 EXTRA_CHECKS = frozenset({"Credo.Check.Warning.UnsafeToAtom"})
+# A proposal cut after one of these continues into the next line's code.
+_DANGLING = frozenset(".|,(=+-*/<>&[{:\\")
+# What may follow a whole operand.
+_FOLLOWERS = ("\n", "|>", "<>", "++", "--", "||", "&&", "and ", "or ", ",", ")", "]", "}", "->", "when ", "do", "=",
+              "+", "-", "*", "/", "==", "!=", "<", ">")
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,15 @@ class FindingCheck:
     added: tuple[str, ...] = ()
     runs: int = 0
     cut: bool = False
+
+
+def _between_expressions(text: str, cut: int) -> bool:
+    """Whether cutting `text` at `cut` ends a whole operand: `f(x)` before ` |> g()`, not `IO` before
+    `.inspect` nor `x |>` (which would parse as a call on the next line's code)."""
+    before, after = text[:cut].rstrip(), text[cut:].lstrip(" \t")
+    if not before or before[-1] in _DANGLING:
+        return False
+    return not after or after.startswith(_FOLLOWERS)
 
 
 def _warning_checks() -> list[CredoCheck]:
@@ -123,7 +137,7 @@ class FindingGuard:
             if runs >= self.max_runs:
                 break
             candidate = text[:cut].rstrip()
-            if not candidate.strip():
+            if not candidate.strip() or (cut != len(text) and not _between_expressions(text, cut)):
                 continue
             counts = self.findings(before + candidate + after)
             runs += 1

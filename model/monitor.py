@@ -18,7 +18,10 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-# How much of the prefix the monitor sees: enough for a struct literal opened a few lines up.
+from .regions import unit_start
+
+# How much of the prefix the monitor sees at most (in units of 4): the unit being written, enough
+# for a struct literal opened a few lines up.
 HEAD_CHARS = 1500
 
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*[?!]?")
@@ -77,10 +80,21 @@ def has_prefix(names: tuple[str, ...], prefix: str) -> bool:
     return i < len(names) and names[i].startswith(prefix)
 
 
-def _in_code(window: str, pos: int) -> bool:
-    """Rough lexical test: `pos` is not inside a string, heredoc or comment of its line."""
-    if window.count('"""', 0, pos) % 2:
+def _in_template_code(window: str, opener: int, pos: int) -> bool:
+    """Inside a template sigil heredoc (`~H`, `~E`, `~L`): whether `pos` is in an expression (`{...}`, `<%= %>`)."""
+    if window[max(0, opener - 2): opener - 1] != "~" or window[opener - 1] not in "HELF":
         return False
+    body = window[opener + 3: pos]
+    if body.rfind("<%") > body.rfind("%>"):
+        return True
+    return body.count("{") > body.count("}")
+
+
+def _in_code(window: str, pos: int) -> bool:
+    """Rough lexical test: `pos` is not inside a string, heredoc or comment of its line (expressions
+    inside a HEEx/EEx template heredoc count as code)."""
+    if window.count('"""', 0, pos) % 2:
+        return _in_template_code(window, window.rfind('"""', 0, pos), pos)
     line_start = window.rfind("\n", 0, pos) + 1
     quoted = False
     i = line_start
@@ -127,7 +141,12 @@ class Monitor:
 
     def __init__(self, api: ApiView, prefix: str) -> None:
         self.api = api
-        self.head = prefix[-HEAD_CHARS:]
+        # From the start of the unit being written (model/regions.py), never from inside a heredoc:
+        # the string test counts `"""` from the head's start.
+        start = unit_start(prefix)
+        if len(prefix) - start > 4 * HEAD_CHARS:
+            start = len(prefix) - 4 * HEAD_CHARS  # a huge unit: rare; the string test may then err
+        self.head = prefix[start:]
         self._names: dict[tuple[str, str], tuple[str, ...] | None] = {}
 
     def _valid(self, kind: str, owner: str) -> tuple[str, ...] | None:

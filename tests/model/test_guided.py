@@ -7,6 +7,7 @@ must turn them into existing names. The shipped model checks the same invariants
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -62,8 +63,17 @@ def cursor(project: tuple[Path, ApiIndex], line: str) -> tuple[str, str, CursorA
 
 
 @pytest.fixture(scope="module")
-def x_model(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    return Engine(build_bigram_model(tmp_path_factory.mktemp("x"), {None: [("x", 10.0), ("a", 6.0)]}))
+def x_model(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    engine = Engine(build_bigram_model(tmp_path_factory.mktemp("x"), {None: [("x", 10.0), ("a", 6.0)]}))
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Iterator[Engine]:
+    engine = Engine(REPO / "model" / "default" / "base")
+    yield engine
+    engine.close()
 
 
 def generate(engine: Engine, prefix: str, suffix: str, api: CursorApi | None) -> str:
@@ -116,10 +126,13 @@ def test_an_imported_function_satisfies_the_monitor(project) -> None:
     assert wrong is not None and wrong.kind == "local" and wrong.at == 0
     assert monitor.check('"format_prise(a)"', 13) is None  # in a string
     assert monitor.check("def format_prise(a)", 16) is None  # a definition, not a call
+    template = Monitor(api, prefix + '~H"""\n<a href={')
+    assert template.check("M.add(a)}>", 3) is None and template.check("M.mul(a)}>", 3) is not None
+    assert template.check("}>M.mul(a)", 5) is None  # template text, not code
 
 
-def test_piece_trie_allows_exactly_the_valid_continuations() -> None:
-    engine = Engine(REPO / "model" / "default" / "base")
+def test_piece_trie_allows_exactly_the_valid_continuations(shipped: Engine) -> None:
+    engine = shipped
     trie = PieceTrie(engine.tokenizer)
     names = ("map", "map_join", "max")
     for idx in trie.allowed("", "ma", names):
@@ -134,8 +147,8 @@ def test_piece_trie_allows_exactly_the_valid_continuations() -> None:
     assert "(" in {engine.tokenizer.decode([i]) for i in trie.allowed("", "map", names)}
 
 
-def test_shipped_model_calls_only_existing_functions(project) -> None:
-    engine = Engine(REPO / "model" / "default" / "base")
+def test_shipped_model_calls_only_existing_functions(project, shipped: Engine) -> None:
+    engine = shipped
     for line in ("M.", "Enum.", "String.", "Fancy.Geo.", ":lists."):
         prefix, suffix, api = cursor(project, f"x = {line}")
         text = engine.generate(GenerationRequest(prefix=prefix, suffix=suffix, max_tokens=12, stop_at_newline=True,

@@ -57,7 +57,11 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "repo-128": {"guided_decoding": False, "repository_context": True, "repository_context_tokens": 128},
     "repo-192": {"guided_decoding": False, "repository_context": True, "repository_context_tokens": 192},
     "both-128": {"guided_decoding": True, "repository_context": True, "repository_context_tokens": 128},
+    "defs-64": {"guided_decoding": False, "repository_context": True, "repository_context_tokens": 64},
+    "repo-raw-128": {"guided_decoding": False, "repository_context": True, "repository_context_tokens": 128},
 }
+# How each configuration builds its repository context (server/repo_context.py's options).
+CONTEXT_OPTIONS: dict[str, dict[str, bool]] = {"defs-64": {"windows": False}, "repo-raw-128": {"comment_windows": False}}
 _CALL = re.compile(r"(?<![\w.:])((?:__MODULE__|[A-Z]\w*)(?:\.[A-Z]\w*)*|:[a-z_]\w*)\.([a-z_]\w*[?!]?)")
 
 
@@ -154,7 +158,7 @@ def run_config(name: str, cases: list[Case], roots: dict[str, Path], engine: Any
 
     settings = replace(Settings(), **CONFIGS[name])
     guard, findings = SyntaxGuard(), FindingGuard()
-    contexts = {app: RepoContext(indexes[app], roots[app]) for app in roots}
+    contexts = {app: RepoContext(indexes[app], roots[app], **CONTEXT_OPTIONS.get(name, {})) for app in roots}
     out = []
     for case in cases:
         app, rel = case.path.split("::", 1)

@@ -232,6 +232,8 @@ class _Runner:
         if hyp.reject_at is not None:
             cut = min(cut, hyp.reject_at)
         text, was_cut = self.engine._cut(text[:cut], self.req)
+        if self.guide is not None:
+            text = self.guide.finish(text)
         text, trimmed = self._trim(text, hyp)
         hyp.state_s += time.perf_counter() - started
         if self.cancelled.is_set():

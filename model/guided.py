@@ -163,6 +163,20 @@ class MonitorGuide:
             self.stats.violations.append(found)
         return found
 
+    def finish(self, text: str) -> str:
+        """A finished completion that stops inside a checked identifier: completed when one name
+        fits, else cut before the identifier (never an unfinished call shown as if it were one)."""
+        started = time.perf_counter()
+        tail = self.monitor.unfinished(text)
+        self.stats.check_s += time.perf_counter() - started
+        if tail is None:
+            return text
+        typed = (self.monitor.head + text)[len(self.monitor.head) + tail.at:]
+        fits = [n for n in tail.names if n.startswith(typed)]
+        if len(fits) == 1:
+            return text + fits[0][len(typed):]
+        return text[: max(0, tail.at)]
+
     def corrections_of(self, hyp: Any) -> int:
         """How many identifiers of this hypothesis the guide corrected."""
         return self._corrections.get(id(hyp), 0)

@@ -191,6 +191,24 @@ class Monitor:
             return "local", "", False
         return None
 
+    def unfinished(self, text: str) -> Violation | None:
+        """The identifier `text` ends with when it is a checked one that is not a whole name yet
+        (`Accounts.get_us` when the token budget ran out), else None."""
+        window = self.head + text
+        offset = len(self.head)
+        start = len(window)
+        while start > offset and window[start - 1] in _IDENT_CHARS:
+            start -= 1
+        if start == len(window) or start == offset and window[offset - 1: offset] in _IDENT_CHARS:
+            return None
+        slot = self.slot(window, start, len(window))
+        if slot is None or slot[2] or slot[0] == "local":
+            return None
+        names = self._valid(slot[0], slot[1])
+        if names is None or window[start:] in names or not _in_code(window, start):
+            return None
+        return Violation(slot[0], slot[1], start - offset, names)
+
     def check(self, text: str, new_from: int) -> Violation | None:
         """The first identifier touched by `text[new_from:]` that can no longer be valid, or None.
 

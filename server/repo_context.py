@@ -160,12 +160,17 @@ class RepoContext:
     Args:
         api_index: what exists (project, deps, standard library).
         root: the project folder (paths in the prompt are relative to it).
+        windows: add similar windows of other files (else definitions only).
+        comment_windows: write windows as comments (else as code under their `# Path:` line).
     """
 
-    def __init__(self, api_index: ApiIndex, root: Path | None) -> None:
+    def __init__(self, api_index: ApiIndex, root: Path | None, windows: bool = True,
+                 comment_windows: bool = True) -> None:
         self.api_index = api_index
         self.root = root
         self.windows = WindowIndex(api_index.project)
+        self.use_windows = windows
+        self.comment_windows = comment_windows
 
     def definitions(self, api: CursorApi, near: str) -> list[str]:
         """Signature and struct lines for what `near` uses from project and deps modules."""
@@ -215,11 +220,13 @@ class RepoContext:
                 break
             parts.append(line)
             used += len(line) + 1
+        if not self.use_windows:
+            return "\n".join(parts)
         self.windows.refresh()
         for _, window in self.windows.search(words(near), path):
             rel = window.path.relative_to(self.root) if self.root and window.path.is_relative_to(self.root) \
                 else window.path.name
-            block = f"# Path: {rel}\n{_comment(window.text)}"
+            block = f"# Path: {rel}\n{_comment(window.text) if self.comment_windows else window.text}"
             if used + len(block) + 1 > max_chars:
                 continue
             parts.append(block)

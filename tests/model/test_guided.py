@@ -14,7 +14,7 @@ import pytest
 from test_constraints import build_bigram_model
 
 from elixir_coder.model.engine import Engine, GenerationRequest
-from elixir_coder.model.guided import PieceTrie
+from elixir_coder.model.guided import MonitorGuide, PieceTrie
 from elixir_coder.model.monitor import Monitor
 from elixir_coder.server.api_index import ApiIndex, CursorApi
 from elixir_coder.server.deps_index import DepsIndex
@@ -129,6 +129,14 @@ def test_an_imported_function_satisfies_the_monitor(project) -> None:
     template = Monitor(api, prefix + '~H"""\n<a href={')
     assert template.check("M.add(a)}>", 3) is None and template.check("M.mul(a)}>", 3) is not None
     assert template.check("}>M.mul(a)", 5) is None  # template text, not code
+
+
+def test_an_identifier_left_unfinished_is_completed_or_cut(project, shipped: Engine) -> None:
+    prefix, _, api = cursor(project, "x = ")
+    guide = MonitorGuide(shipped.tokenizer, api, prefix)
+    assert guide.finish("M.su") == "M.sub"  # one name fits
+    assert guide.finish("Enum.ma") == "Enum."  # map, max, ...: cut before the name
+    assert guide.finish("M.add") == "M.add" and guide.finish("Nope.fo") == "Nope.fo"
 
 
 def test_piece_trie_allows_exactly_the_valid_continuations(shipped: Engine) -> None:

@@ -16,7 +16,11 @@ FROM ${PYTHON_IMAGE} AS builder
 WORKDIR /src
 RUN pip install --no-cache-dir --upgrade pip wheel
 COPY pyproject.toml README.md ./
+COPY analysis ./analysis
+COPY assist ./assist
+COPY cli ./cli
 COPY server ./server
+COPY serving ./serving
 COPY model ./model
 COPY telemetry ./telemetry
 COPY training ./training

@@ -55,7 +55,7 @@ def time_cli(lib: Path, runs: int) -> tuple[list[float], dict]:
     for _ in range(runs):
         start = time.perf_counter()
         proc = subprocess.run(
-            [sys.executable, "-m", "elixir_coder.server.cli", "check", str(lib), "--format", "credo-json",
+            [sys.executable, "-m", "elixir_coder.cli", "check", str(lib), "--format", "credo-json",
              "--strict", "--mute-exit-status"],
             capture_output=True, text=True, check=True, cwd=lib,
         )
@@ -66,7 +66,7 @@ def time_cli(lib: Path, runs: int) -> tuple[list[float], dict]:
 
 def time_in_process(lib: Path, runs: int) -> tuple[list[float], list]:
     """Analysis time inside one process (no interpreter start-up), Credo and Sobelow together."""
-    from elixir_coder.server.analysis.runner import AnalysisOptions, analyze_paths
+    from elixir_coder.analysis.runner import AnalysisOptions, analyze_paths
 
     times, result = [], None
     for _ in range(runs):
@@ -96,8 +96,8 @@ def time_elixir_parse(lib: Path, runs: int) -> tuple[list[float], list[float]]:
 
 def time_single_file(lib: Path, lines: int = 2000, runs: int = 20) -> list[float]:
     """Latency of analysing one ~2,000-line file as the language server does on save."""
-    from elixir_coder.server.analysis.runner import AnalysisOptions, analyze_sources
-    from elixir_coder.server.analysis.source import SourceFile
+    from elixir_coder.analysis.runner import AnalysisOptions, analyze_sources
+    from elixir_coder.analysis.source import SourceFile
 
     text = "\n".join((lib / "kernel.ex").read_text().splitlines()[:lines]) + "\n"
     times = []

@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from elixir_coder.server.clarify import assess, clarification_comment
-from elixir_coder.server.generate import Model, Site, find_site, generate_checked
+from elixir_coder.assist.clarify import assess, clarification_comment
+from elixir_coder.assist.generate import Model, Site, find_site, generate_checked
 
 from .execution import ExecutionLimits, run_solution
 from .schema import SuiteError

@@ -112,9 +112,10 @@ def multi_line_cases(path: str, text: str, rng: random.Random, per_file: int, ma
     return out
 
 
-def load_cases(corpus_dir: Path, n_single: int, n_multi: int, seed: int) -> list[Case]:
-    """Held-out cases from the validation split, seeded."""
-    files = [json.loads(line) for line in (corpus_dir / "valid.jsonl").read_text().splitlines() if line.strip()]
+def load_cases(corpus_dir: Path, n_single: int, n_multi: int, seed: int, split: str = "valid") -> list[Case]:
+    """Held-out cases from a split of the corpus (validation files, or the test split's held-out
+    repositories), seeded."""
+    files = [json.loads(line) for line in (corpus_dir / f"{split}.jsonl").read_text().splitlines() if line.strip()]
     rng = random.Random(seed)
     singles, multis = [], []
     for f in files:
@@ -311,7 +312,9 @@ def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
         f"Command: `{meta['command']}`  ",
         f"Machine: {meta['machine']}; load average at start {meta['load_start']}, at end {meta['load_end']}.  ",
         f"Model: {meta['model']}; {meta['cases']} held-out cases ({meta['single']} single-line, "
-        f"{meta['multi']} multi-line) from {meta['files']} validation files never trained on.",
+        f"{meta['multi']} multi-line) from {meta['files']} "
+        + ("files of held-out repositories (the corpus's test split) never trained on."
+           if meta.get("split") == "test" else "validation files never trained on."),
         "",
         "## Latency through the real server (request to response, stdio, pygls client)",
         "",
@@ -386,7 +389,9 @@ def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark, print the figures, write the report."""
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--corpus-dir", type=Path, default=DEFAULT_CORPUS, help="holds valid.jsonl")
+    p.add_argument("--corpus-dir", type=Path, default=DEFAULT_CORPUS, help="holds valid.jsonl (and test.jsonl)")
+    p.add_argument("--split", choices=("valid", "test"), default="valid",
+                   help="cases from the validation files or from the held-out test repositories")
     p.add_argument("--model-path", help="model directory set (default: the registry's current, else shipped)")
     p.add_argument("--hf-dir", type=Path, help="a Hugging Face checkpoint, for CTranslate2 against torch")
     p.add_argument("--hf-ct2-dir", type=Path, help="the CTranslate2 (int8) export of --hf-dir "
@@ -397,11 +402,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--configs", default=",".join(CONFIGS), help="comma-separated subset of the configurations")
     p.add_argument("--report", type=Path, default=REPORT)
     args = p.parse_args(argv)
-    if not (args.corpus_dir / "valid.jsonl").is_file():
-        print(f"no {args.corpus_dir}/valid.jsonl: build the corpus with `elixir-coder train corpus` "
+    if not (args.corpus_dir / f"{args.split}.jsonl").is_file():
+        print(f"no {args.corpus_dir}/{args.split}.jsonl: build the corpus with `elixir-coder train corpus` "
               "or `elixir-coder train build-default`", file=sys.stderr)
         return 2
-    cases = load_cases(args.corpus_dir, args.single, args.multi, args.seed)
+    cases = load_cases(args.corpus_dir, args.single, args.multi, args.seed, args.split)
     load_start = os.getloadavg()[0]
     results: dict[str, Any] = {"server": {}}
     plain_outputs: list[str] = []
@@ -433,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{os.cpu_count()} CPU cores, {platform.processor() or platform.machine()}, Python "
                    f"{platform.python_version()}",
         "load_start": round(load_start, 2), "load_end": round(os.getloadavg()[0], 2),
-        "model": first.get("version"), "cases": len(cases),
+        "model": first.get("version"), "cases": len(cases), "split": args.split,
         "single": sum(c.kind == "single" for c in cases), "multi": sum(c.kind == "multi" for c in cases),
         "files": len({c.path for c in cases}),
     }

@@ -118,7 +118,7 @@ class Sample:
 
 def _known_credo_checks() -> dict[str, str]:
     """Every Credo check our registry knows (all 69 enabled by default plus opt-ins), with its category."""
-    from elixir_coder.server.analysis.checks import load_checks
+    from elixir_coder.analysis.checks import load_checks
 
     return {name: cls.category for name, cls in load_checks().items()}
 
@@ -261,9 +261,9 @@ def run_credo_sample(sample: Sample) -> list[Found]:
     Only files Credo includes by default (`lib/`, `test/`, ...) are analysed; the rest (for
     example `config/config.exs`, which MissedMetadataKeyInLoggerConfig reads) is context.
     """
-    from elixir_coder.server.analysis.credo_config import CredoConfig
-    from elixir_coder.server.analysis.runner import AnalysisOptions, analyze_sources
-    from elixir_coder.server.analysis.source import SourceFile
+    from elixir_coder.analysis.credo_config import CredoConfig
+    from elixir_coder.analysis.runner import AnalysisOptions, analyze_sources
+    from elixir_coder.analysis.source import SourceFile
 
     config = CredoConfig()
     with tempfile.TemporaryDirectory(prefix="detect-credo-") as tmp:
@@ -291,8 +291,8 @@ end
 
 def run_sobelow_sample(sample: Sample) -> list[Found]:
     """Our Sobelow-compatible analyzer on a sample's project (`.ex` files under `lib/` and `web/`)."""
-    from elixir_coder.server.analysis.runner import AnalysisOptions, analyze_sources
-    from elixir_coder.server.analysis.source import SourceFile
+    from elixir_coder.analysis.runner import AnalysisOptions, analyze_sources
+    from elixir_coder.analysis.source import SourceFile
 
     with tempfile.TemporaryDirectory(prefix="detect-sobelow-") as tmp:
         root = Path(tmp)

@@ -25,8 +25,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from elixir_coder.server.clarify import assess
-from elixir_coder.server.generate import Model, find_site, generate_checked
+from elixir_coder.assist.clarify import assess
+from elixir_coder.assist.generate import Model, find_site, generate_checked
 from elixir_coder.telemetry.metrics import resident_memory_bytes
 
 from .elixir_eval import Problem, load_suite

@@ -64,7 +64,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from elixir_coder.server import sandbox
+from elixir_coder.assist import sandbox
 
 HARNESS_VERSION = "1"
 OUTCOMES = ("passed", "assertion_failure", "syntax_error", "exception", "timeout")

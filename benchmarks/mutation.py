@@ -47,7 +47,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from elixir_coder.server.analysis.source import new_parser
+from elixir_coder.analysis.source import new_parser
 
 from .syntax import node_text, walk
 

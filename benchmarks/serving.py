@@ -66,7 +66,7 @@ def _free_port() -> int:
 
 def start_server(model: Path, batching: bool, port: int, extra: list[str] | None = None) -> subprocess.Popen:
     """Start serve-model on 127.0.0.1:port and wait for /health (raises RuntimeError on failure)."""
-    cmd = [sys.executable, "-m", "elixir_coder.server.cli", "serve-model", "--port", str(port),
+    cmd = [sys.executable, "-m", "elixir_coder.cli", "serve-model", "--port", str(port),
            "--model", f"default={model}", "--max-queue", "1024", *(extra or [])]
     if not batching:
         cmd.append("--no-batching")

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from elixir_coder.server.analysis.source import count_errors, new_parser
+from elixir_coder.analysis.source import count_errors, new_parser
 
 
 def parse(code: str) -> Node:

@@ -42,8 +42,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from elixir_coder.server import sandbox
-from elixir_coder.server.analysis.source import new_parser
+from elixir_coder.analysis.source import new_parser
+from elixir_coder.assist import sandbox
 
 from .execution import ExecutionLimits, ExecutionResult, default_jobs, run_solution
 from .mutation import OPERATORS, Mutant, generate_mutants

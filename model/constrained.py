@@ -29,19 +29,30 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import ctranslate2
 
 from .constraints import BLOCK_OPENERS, CodeState, Verdict
+from .generation import Completion, GenerationRequest, cut_at_stops, sampling_options
 from .guided import MonitorGuide
 from .regions import unit_start
+from .tokenizer import ModelTokenizer
 
-if TYPE_CHECKING:
-    from .engine import Engine, GenerationRequest
 
-from .engine import Completion
+class Engine(Protocol):
+    """What constrained decoding needs of an engine (`engine.Engine` is one): its tokenizer, its
+    prompt, unconstrained generation (for beams), and raw CTranslate2 passes with a callback."""
+
+    tokenizer: ModelTokenizer
+
+    def prompt_tokens(self, req: GenerationRequest) -> list[str]: ...
+
+    def generate(self, req: GenerationRequest) -> list[Completion]: ...
+
+    def generate_batch(self, prompts: list[list[str]], callback: Callable | None, **options: Any) -> list: ...
 
 MAX_RETRIES = 3
 
@@ -142,7 +153,7 @@ class _Runner:
         if self.guide is not None and (wrong := self.guide.check(hyp, text, len(text) - len(piece))) is not None:
             hyp.reject_at = max(0, wrong.at)
             return True
-        if (self.req.stop or token_id in self.newline_ids) and self.engine._cut(text, self.req)[1]:
+        if (self.req.stop or token_id in self.newline_ids) and cut_at_stops(text, self.req)[1]:
             hyp.stopped = True
             return True
         return False
@@ -175,10 +186,9 @@ class _Runner:
             include_prompt_in_result=False,
             return_scores=True,
             suppress_sequences=suppress or None,
-            **self.engine._sampling_options(req),
+            **sampling_options(req),
         )
-        with self.engine._slots:
-            self.engine._gen.generate_batch(prompts, callback=on_step, **options)
+        self.engine.generate_batch(prompts, on_step, **options)
         for h in hyps:
             if h.first_ban:
                 h.first_ban = []
@@ -231,7 +241,7 @@ class _Runner:
             cut = min(cut, hyp.cut_at)
         if hyp.reject_at is not None:
             cut = min(cut, hyp.reject_at)
-        text, was_cut = self.engine._cut(text[:cut], self.req)
+        text, was_cut = cut_at_stops(text[:cut], self.req)
         if self.guide is not None:
             text = self.guide.finish(text)
         text, trimmed = self._trim(text, hyp)

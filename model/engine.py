@@ -12,15 +12,35 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import ctranslate2
 
+from .constrained import generate_constrained
+from .generation import (  # re-exported: callers import the request and result types from here too
+    Completion,
+    GenerationRequest,
+    cut_at_stops,
+    heal_trailing_spaces,
+    line_end,
+    sampling_options,
+    unheal,
+)
 from .manifest import Manifest, ModelDirectoryError, validate_model_dir
-from .monitor import ApiView
 from .prompt import build_prompt
 from .tokenizer import ModelTokenizer
+
+__all__ = [
+    "DEFAULT_CONTEXT",
+    "Completion",
+    "Engine",
+    "GenerationRequest",
+    "cut_at_stops",
+    "heal_trailing_spaces",
+    "line_end",
+    "unheal",
+]
 
 DEFAULT_CONTEXT = 512
 
@@ -34,111 +54,6 @@ _open_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
 def _close_open_engines() -> None:
     for engine in list(_open_engines):
         engine.close()
-
-
-@dataclass(frozen=True)
-class GenerationRequest:
-    """What to generate.
-
-    Args:
-        prefix / suffix: text before and after the cursor.
-        max_tokens: new tokens at most.
-        temperature: 0 for greedy decoding, else sampling at this temperature.
-        top_p / top_k: nucleus and top-k limits when sampling (top_k 0: no limit).
-        num_hypotheses: completions to return. Sampled: that many independent samples, run as
-            one batch. Greedy: the best `num_hypotheses` beams of a beam search.
-        stop_at_newline: end each completion at the end of the current line.
-        stop: further strings that end a completion (the text is cut before them).
-        prompt_budget: prompt tokens at most (default: the model's context minus max_tokens).
-        cancelled: checked between decoding steps; returning True stops generation.
-        context: text the prompt carries before the prefix (the module head, signatures of
-            related functions), kept within a share of the budget.
-        constrained: keep completions lexically valid Elixir (model/constrained.py): no closer
-            without its opener, no literal left open, stop where the enclosing block closes.
-        repository: code from other project files for the front of the prompt (server/repo_context.py).
-        repository_tokens: prompt tokens the repository context may take on top of `prompt_budget`.
-        api: what exists at the cursor (model/monitor.py); with `constrained`, identifiers after
-            `Module.`, struct keys and attributes are kept to existing ones (model/guided.py).
-    """
-
-    prefix: str
-    suffix: str = ""
-    max_tokens: int = 64
-    temperature: float = 0.0
-    top_p: float = 0.95
-    top_k: int = 0
-    num_hypotheses: int = 1
-    stop_at_newline: bool = False
-    stop: tuple[str, ...] = ()
-    prompt_budget: int | None = None
-    cancelled: Callable[[], bool] | None = None
-    context: str = ""
-    constrained: bool = False
-    repository: str = ""
-    repository_tokens: int = 0
-    api: ApiView | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True)
-class Completion:
-    """One generated continuation.
-
-    `tokens`/`token_ids` are what the model generated (possibly beyond a stop string that cut
-    `text`); `log_prob` is their summed log-probability.
-    """
-
-    text: str
-    tokens: list[str] = field(default_factory=list)
-    token_ids: list[int] = field(default_factory=list)
-    log_prob: float | None = None
-    finish_reason: str = "length"  # "length" | "stop" | "eos" | "cancelled"
-    latency_ms: float = 0.0
-
-
-def line_end(text: str) -> int:
-    """Where the completed line ends: the first newline after some non-blank text (else len(text)).
-
-    Leading newlines and indentation belong to the line being written, so a completion at the
-    end of `def f do` can still propose the next line's code.
-    """
-    pos = 0
-    while True:
-        nl = text.find("\n", pos)
-        if nl < 0:
-            return len(text)
-        if text[:nl].strip():
-            return nl
-        pos = nl + 1
-
-
-def cut_at_stops(text: str, req: GenerationRequest) -> tuple[str, bool]:
-    """Text up to the request's first stop (end of line, stop string); True when a stop was found.
-
-    One rule for every backend: the local engine, the remote client and the inference server.
-    """
-    cut = line_end(text) if req.stop_at_newline else len(text)
-    for s in req.stop:
-        pos = text.find(s)
-        if 0 <= pos < cut:
-            cut = pos
-    return text[:cut], cut < len(text)
-
-
-def heal_trailing_spaces(req: GenerationRequest) -> tuple[GenerationRequest, str]:
-    """The request without spaces ending a started line of its prefix, and those spaces ("" if none)."""
-    line = req.prefix.rsplit("\n", 1)[-1]
-    stripped = line.rstrip(" \t")
-    if not stripped or stripped == line:
-        return req, ""
-    removed = line[len(stripped):]
-    return replace(req, prefix=req.prefix[: len(req.prefix) - len(removed)]), removed
-
-
-def unheal(completion: Completion, removed: str) -> Completion:
-    """A completion of a healed prompt, as a continuation of the text the user typed."""
-    text = completion.text
-    text = text[len(removed):] if text.startswith(removed) else text.lstrip(" \t")
-    return replace(completion, text=text)
 
 
 def _unheal_stream(pieces: Iterator[str], removed: str) -> Iterator[str]:
@@ -240,20 +155,26 @@ class Engine:
         return DEFAULT_CONTEXT
 
     def prompt_tokens(self, req: GenerationRequest) -> list[str]:
-        """The prompt for a request: FIM (PSM) when the model has FIM tokens, else the plain prefix."""
+        """The prompt for a request: FIM (in the order the model was trained with) when the model has FIM tokens,
+        else the plain prefix."""
         room = max(8, self.context_length - req.max_tokens)
         extra = req.repository_tokens if req.repository.strip() else 0
         budget = min(req.prompt_budget + extra, room) if req.prompt_budget else room
         return build_prompt(self.tokenizer, req.prefix, req.suffix, budget=budget, fim=self.manifest.has_fim,
-                            header=req.context, repository=req.repository, repository_budget=extra).tokens
+                            header=req.context, order=self.manifest.fim_order, repository=req.repository,
+                            repository_budget=extra).tokens
 
     def _cut(self, text: str, req: GenerationRequest) -> tuple[str, bool]:
         return cut_at_stops(text, req)
 
     def _sampling_options(self, req: GenerationRequest) -> dict:
-        if req.temperature > 0:
-            return {"sampling_temperature": req.temperature, "sampling_topk": req.top_k, "sampling_topp": req.top_p}
-        return {"sampling_topk": 1}
+        return sampling_options(req)
+
+    def generate_batch(self, prompts: list[list[str]], callback: Callable | None, **options: object) -> list:
+        """CTranslate2's `generate_batch` on this engine's generator, inside one of its slots
+        (constrained decoding drives its passes through this)."""
+        with self._slots:
+            return self._gen.generate_batch(prompts, callback=callback, **options)
 
     def generate(self, req: GenerationRequest) -> list[Completion]:
         """Generate `num_hypotheses` completions (greedy/beam when temperature is 0, else sampled).
@@ -267,8 +188,6 @@ class Engine:
         if removed:
             return [unheal(c, removed) for c in self.generate(healed)]
         if req.constrained:
-            from .constrained import generate_constrained  # imported here: constrained imports this module
-
             return generate_constrained(self, replace(req, constrained=False))
         started = time.perf_counter()
         prompt = self.prompt_tokens(req)

@@ -20,13 +20,10 @@ import os
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .monitor import _IDENT_CHARS, ApiView, Monitor, Violation, has_prefix
 from .tokenizer import ModelTokenizer
-
-if TYPE_CHECKING:
-    from .constrained import _Hyp, _Runner
 
 MAX_GUIDED = 12
 
@@ -185,8 +182,11 @@ class MonitorGuide:
         """Whether the hypothesis stopped on a violation of the monitor (not of the lexical constraint)."""
         return id(hyp) in self._pending
 
-    def roll_back(self, runner: _Runner, hyp: _Hyp) -> bool:
+    def roll_back(self, runner: Any, hyp: Any) -> bool:
         """Drop the offending token and queue a one-token pass restricted to valid continuations.
+
+        `runner` and `hyp` are constrained decoding's (model/constrained.py, which imports this
+        module, so they are not named here).
 
         False when this hypothesis has had its corrections: it is then cut before the identifier.
         """

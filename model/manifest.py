@@ -32,7 +32,7 @@ class Manifest:
     architecture: str
     parameters: int
     vocabulary_size: int
-    prompt_format: str  # "fim-psm" | "plain"
+    prompt_format: str  # "fim-psm" | "fim-spm" | "plain"
     quantization: str
     format_version: int = FORMAT_VERSION
     parent_version: str | None = None
@@ -61,7 +61,15 @@ class Manifest:
     def has_fim(self) -> bool:
         """True when the model was trained with fill-in-the-middle tokens."""
         st = self.special_tokens or {}
-        return self.prompt_format == "fim-psm" and all(st.get(k) for k in ("fim_prefix", "fim_suffix", "fim_middle"))
+        return self.prompt_format in FIM_FORMATS and all(st.get(k) for k in ("fim_prefix", "fim_suffix", "fim_middle"))
+
+    @property
+    def fim_order(self) -> str:
+        """"spm" when the model was trained with the suffix first, else "psm"."""
+        return "spm" if self.prompt_format == "fim-spm" else "psm"
+
+
+FIM_FORMATS = ("fim-psm", "fim-spm")
 
 
 def read_manifest(model_dir: Path) -> Manifest:

@@ -115,11 +115,13 @@ def fit_prefix_with_header(
 
 def build_prompt(
     tok: ModelTokenizer, prefix: str, suffix: str, budget: int = 384, suffix_share: float = 0.25, fim: bool = True,
-    header: str = "", header_share: float = 0.2, repository: str = "", repository_budget: int = 0,
+    header: str = "", header_share: float = 0.2, order: str = "psm", repository: str = "",
+    repository_budget: int = 0,
 ) -> Prompt:
-    """Build a PSM fill-in-the-middle prompt, or a plain left-to-right one when `fim` is False.
+    """Build a fill-in-the-middle prompt, or a plain left-to-right one when `fim` is False.
 
-    Layout: <fim_prefix> prefix <fim_suffix> suffix <fim_middle>; the model writes the middle.
+    Layout, PSM: <fim_prefix> prefix <fim_suffix> suffix <fim_middle>; SPM (`order="spm"`):
+    <fim_prefix> <fim_suffix> suffix <fim_middle> prefix. Either way the model writes the middle.
     The nearest lines are kept whole: the prefix loses lines at the top and the suffix at the
     bottom. The suffix gets at most `suffix_share` of the budget and the prefix the rest, so
     the whole prompt (special tokens included) never exceeds `budget` tokens. A `header`
@@ -141,5 +143,9 @@ def build_prompt(
     suffix_budget = int(room * suffix_share) if suffix.strip() else 0
     suf, suf_kept = fit_suffix(tok, suffix, suffix_budget)
     pre, pre_kept = fit_prefix_with_header(tok, prefix, room - len(suf), header, header_share)
-    tokens = [str(s["fim_prefix"]), *repo, *pre, str(s["fim_suffix"]), *suf, str(s["fim_middle"])]
+    # The repository context opens the prefix, in either order.
+    if order == "spm":
+        tokens = [str(s["fim_prefix"]), str(s["fim_suffix"]), *suf, str(s["fim_middle"]), *repo, *pre]
+    else:
+        tokens = [str(s["fim_prefix"]), *repo, *pre, str(s["fim_suffix"]), *suf, str(s["fim_middle"])]
     return Prompt(tokens, pre_kept, suf_kept)

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from tree_sitter import Node
 
-from .analysis.source import new_parser
+from elixir_coder.analysis.source import new_parser
+
 from .workspace_index import DEFAULT_MAX_BYTES_PER_FILE, SKIPPED_DIRS, read_source
 
 ADAPTERS = ("base", "exunit", "phoenix", "nerves")

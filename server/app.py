@@ -15,7 +15,6 @@ import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from functools import partial, wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,7 +31,7 @@ from elixir_coder.telemetry.recorder import Recorder
 from elixir_coder.telemetry.store import FeedbackStore, RetentionPolicy
 
 from .adapter_routing import adapter_for, project_deps
-from .analysis.runner import AnalysisResult
+from .analysed import Analysed
 from .api_index import ApiIndex, CursorApi
 from .deps_index import DepsIndex
 from .diagnostic_feedback import diagnostic_changes, diagnostic_counts
@@ -77,17 +76,6 @@ ACTION_TAKEN_COMMAND = "elixirCoder.actionTaken"
 PARAMLESS_REQUESTS = frozenset({STATUS_REQUEST})
 
 T = TypeVar("T")
-
-
-@dataclass
-class Analysed:
-    """The last published analysis of one document."""
-
-    version: int | None
-    text: str
-    result: AnalysisResult | None
-    name: str
-    diagnostics: list[lsp.Diagnostic] = field(default_factory=list)
 
 
 class _Rejected:
@@ -293,6 +281,11 @@ class ElixirCoderServer(LanguageServer):
         token = await begun
         if token is not None:
             self.work_done_progress.end(token, lsp.WorkDoneProgressEnd(message=message))
+
+    def call_later(self, delay: float, fn: Callable[[], None]) -> None:
+        """Run `fn` on the event loop after `delay` seconds (nothing happens before the loop runs)."""
+        if self._loop is not None:
+            self._loop.call_later(delay, fn)
 
     def adapter_for(self, path: Path | None, text: str = "") -> str:
         """The adapter for a document: the setting, or routed by file and project deps when `auto`."""

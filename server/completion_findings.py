@@ -18,12 +18,12 @@ import logging
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
+from elixir_coder.analysis.checks import CheckContext, CredoCheck, load_checks
+from elixir_coder.analysis.sobelow.base import file_meta
+from elixir_coder.analysis.sobelow.callsite import scan_file
+from elixir_coder.analysis.source import SourceFile, count_errors
 from elixir_coder.model.regions import unit_around
 
-from .analysis.checks import CheckContext, CredoCheck, load_checks
-from .analysis.sobelow.base import file_meta
-from .analysis.sobelow.callsite import scan_file
-from .analysis.source import SourceFile, count_errors
 from .completion_syntax import cut_points
 from .workspace import module_header
 

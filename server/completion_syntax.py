@@ -21,9 +21,8 @@ from dataclasses import dataclass
 
 from tree_sitter import Tree
 
+from elixir_coder.analysis.source import count_errors, thread_parser
 from elixir_coder.model.regions import unit_around
-
-from .analysis.source import count_errors, thread_parser
 
 # A word (identifiers, atoms, attributes, `foo?`, `bar!`), a run of blanks, or one other character.
 _LEXEME = re.compile(r"[\w?!@:]+|\s+|[^\w\s]")

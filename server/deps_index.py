@@ -18,7 +18,8 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .analysis.source import thread_parser
+from elixir_coder.analysis.source import thread_parser
+
 from .api_model import ModuleApi, module_api, module_body
 from .workspace_index import DEFAULT_MAX_BYTES_PER_FILE, extract_modules
 

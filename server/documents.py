@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from .analysis.runner import AnalysisOptions, AnalysisResult, analyze_sources
-from .analysis.source import SourceFile
+from elixir_coder.analysis.runner import AnalysisOptions, AnalysisResult, analyze_sources
+from elixir_coder.analysis.source import SourceFile
+
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ ExternalRunner = Callable[[Path, bool], "AnalysisResult | None"]
 def default_external_runner() -> ExternalRunner | None:
     """`analysis.external.run_external` when that module exists, else None (import guarded)."""
     try:
-        from .analysis.external import run_external
+        from elixir_coder.analysis.external import run_external
     except ImportError:
         return None
 

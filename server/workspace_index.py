@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tree_sitter import Node, Parser
 
-from .analysis.source import new_parser, thread_parser
+from elixir_coder.analysis.source import new_parser, thread_parser
 
 # Files above this size are skipped by `scan`: hand-written modules are far smaller (Elixir's
 # largest, kernel.ex, is about 200 KB) and a generated blob would only slow the index down.

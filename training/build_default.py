@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import platform
-import random
 import shutil
 import sys
 import time
@@ -21,7 +20,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from elixir_coder.training.config import load_preset, parameter_count
-from elixir_coder.training.corpus import SLICES, CorpusOptions, build_corpus, default_sources, read_documents
+from elixir_coder.training.corpus import (
+    SLICES,
+    CorpusOptions,
+    build_corpus,
+    default_sources,
+    read_documents,
+    shared_corpus_dir,
+)
+from elixir_coder.training.eval_cases import mid_line_cases, next_line_cases
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # repository root in an editable install
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "model" / "default"
@@ -61,35 +68,31 @@ def machine_info() -> dict:
 # ---------------------------------------------------------------- evaluation through CTranslate2
 
 
-def next_line_cases(texts: list[str], n: int, seed: int, per_file: int = 10) -> list[tuple[str, str, str]]:
-    """(prefix, target line content, suffix) cases: the cursor sits after a line's indentation."""
-    rng = random.Random(seed)
-    cases = []
-    for text in texts:
-        lines = text.split("\n")
-        offsets, pos = [], 0
-        for line in lines:
-            offsets.append(pos)
-            pos += len(line) + 1
-        candidates = [i for i, line in enumerate(lines) if len(line.strip()) >= 4 and i > 0]
-        for i in rng.sample(candidates, min(len(candidates), per_file)):
-            indent = len(lines[i]) - len(lines[i].lstrip())
-            start = offsets[i] + indent
-            end = offsets[i] + len(lines[i])
-            cases.append((text[:start], text[start:end], text[end:]))
-    rng.shuffle(cases)
-    return cases[:n]
 
 
-def _prompt_tokens(tok, prefix: str, suffix: str | None, max_prefix: int = 320, max_suffix: int = 128) -> list[str]:
-    """FIM-PSM prompt tokens, or a plain left-to-right prompt (prefix only) when suffix is None."""
+
+def _prompt_tokens(tok, prefix: str, suffix: str | None, max_prefix: int = 320, max_suffix: int = 96,
+                   order: str = "psm") -> list[str]:
+    """FIM prompt tokens (PSM or SPM), or a plain left-to-right prompt (prefix only) when suffix is None.
+    The suffix keeps whole lines, as the editor's prompt builder does."""
     pre = tok.encode(prefix).ids[-max_prefix:]
     if suffix is None:
         return [tok.id_to_token(i) for i in pre]
-    suf = tok.encode(suffix).ids[:max_suffix]
-    ids = [tok.token_to_id("<fim_prefix>"), *pre, tok.token_to_id("<fim_suffix>"), *suf,
-           tok.token_to_id("<fim_middle>")]
+    from elixir_coder.training.pretrain import cut_suffix
+
+    suf = tok.encode(cut_suffix(suffix)).ids[:max_suffix]
+    p, s, m = (tok.token_to_id(t) for t in ("<fim_prefix>", "<fim_suffix>", "<fim_middle>"))
+    ids = [p, s, *suf, m, *pre] if order == "spm" else [p, *pre, s, *suf, m]
     return [tok.id_to_token(i) for i in ids]
+
+
+def _fim_order(model_dir: Path) -> str:
+    from elixir_coder.model.manifest import read_manifest
+
+    try:
+        return read_manifest(model_dir).fim_order
+    except Exception:  # noqa: BLE001 - a directory without a readable manifest is evaluated as PSM
+        return "psm"
 
 
 def generate_lines(model_dir: Path, cases, max_new: int = 40, fim: bool = True) -> list[list[int]]:
@@ -99,13 +102,14 @@ def generate_lines(model_dir: Path, cases, max_new: int = 40, fim: bool = True) 
     from elixir_coder.training.tokenizer import load_tokenizer
 
     tok = load_tokenizer(model_dir)
+    order = _fim_order(model_dir)
     vocab = tok.get_vocab()
     # Byte-level BPE shows "\n" as "Ċ"; newline tokens also carry the next line's indentation.
     stops = sorted({t for t in vocab if "Ċ" in t} | {"<|endoftext|>"})
     gen = ctranslate2.Generator(str(model_dir), device="cpu", compute_type="default", intra_threads=1)
     out = []
     for i in range(0, len(cases), 16):
-        prompts = [_prompt_tokens(tok, p, s if fim else None) for p, _, s in cases[i : i + 16]]
+        prompts = [_prompt_tokens(tok, p, s if fim else None, order=order) for p, _, s in cases[i : i + 16]]
         res = gen.generate_batch(prompts, max_length=max_new, sampling_topk=1, end_token=stops,
                                  include_prompt_in_result=False)
         out.extend(r.sequences_ids[0] for r in res)
@@ -113,15 +117,65 @@ def generate_lines(model_dir: Path, cases, max_new: int = 40, fim: bool = True) 
 
 
 def exact_match(model_dir: Path, cases, fim: bool = True) -> dict:
-    """Next-line exact match (whitespace-trimmed) of greedy completions (FIM prompt, or prefix only)."""
+    """Next-line exact match (whitespace-trimmed) and edit similarity of greedy completions (FIM prompt, or
+    prefix only); `hits` keeps the per-case outcome for paired comparisons."""
+    import difflib
+
     from elixir_coder.training.tokenizer import load_tokenizer
 
     tok = load_tokenizer(model_dir)
     t0 = time.time()
     outputs = generate_lines(model_dir, cases, fim=fim)
-    hits = sum(tok.decode(o).strip() == target.strip() for o, (_, target, _) in zip(outputs, cases, strict=True))
-    return {"cases": len(cases), "exact_match": round(hits / max(1, len(cases)), 4),
-            "seconds": round(time.time() - t0, 1), "outputs": outputs}
+    texts = [tok.decode(o).strip() for o in outputs]
+    hits = [t == target.strip() for t, (_, target, _) in zip(texts, cases, strict=True)]
+    sims = [difflib.SequenceMatcher(None, t, target.strip(), autojunk=False).ratio()
+            for t, (_, target, _) in zip(texts, cases, strict=True)]
+    return {"cases": len(cases), "exact_match": round(sum(hits) / max(1, len(cases)), 4),
+            "edit_similarity": round(sum(sims) / max(1, len(sims)), 4),
+            "seconds": round(time.time() - t0, 1), "outputs": outputs, "hits": hits}
+
+
+def _public(result: dict) -> dict:
+    """An exact_match result without its per-case lists (for the summary)."""
+    return {k: v for k, v in result.items() if k not in ("outputs", "hits")}
+
+
+def held_out_evaluation(model_dirs: dict[str, Path], corpus_dir: Path, n: int, seed: int) -> dict:
+    """Exact match and edit similarity on the held-out test repositories, at line starts and mid-line, with
+    and without the text after the cursor, for the base model and for each adapter on its own slice."""
+    test = read_documents(corpus_dir, "test")
+    if not test:
+        return {}
+    texts = [r["text"] for r in test]
+    out: dict = {"repositories": sorted({r.get("repo") or r["source"] for r in test}), "files": len(texts)}
+    for where, make in (("line_start", next_line_cases), ("mid_line", mid_line_cases)):
+        cases = make(texts, n, seed)
+        out[where] = {"fim": _public(exact_match(model_dirs["base"], cases)),
+                      "plain": _public(exact_match(model_dirs["base"], cases, fim=False))}
+    for sl in SLICES:
+        sl_texts = [r["text"] for r in test if sl in r["slices"]]
+        if not sl_texts or sl not in model_dirs:
+            continue
+        cases = next_line_cases(sl_texts, n // 2, seed + 1)
+        a, b = exact_match(model_dirs[sl], cases), exact_match(model_dirs["base"], cases)
+        out[sl] = {"cases": len(cases), "files": len(sl_texts), "adapter": _public(a), "base": _public(b)}
+    return out
+
+
+def gate_against_current(candidate: Path, current: Path, corpus_dir: Path, n: int, seed: int) -> dict:
+    """The paired decision (the gate's McNemar test and bootstrap interval) between the shipped base model and
+    the new one on the same held-out line-start cases: ship only a significant improvement."""
+    from elixir_coder.training.gate import paired_binary
+
+    texts = [r["text"] for r in read_documents(corpus_dir, "test")] or \
+        [r["text"] for r in read_documents(corpus_dir, "valid")]
+    cases = next_line_cases(texts, n, seed + 2)
+    new, old = exact_match(candidate, cases), exact_match(current, cases)
+    m = paired_binary("held_out_next_line", "success", old["hits"], new["hits"])
+    ship = m.diff > 0 and m.p_value < 0.05
+    return {"cases": len(cases), "current_exact_match": old["exact_match"], "candidate_exact_match": new["exact_match"],
+            "difference": round(m.diff, 4), "ci95": [round(m.ci_low, 4), round(m.ci_high, 4)],
+            "p_value": m.p_value, "decision": "ship" if ship else "keep current"}
 
 
 def dir_size(path: Path) -> int:
@@ -150,7 +204,7 @@ def _manifest(name: str, preset, n_params: int, vocab: int, adapter: str | None,
         vocabulary_size=vocab,
         special_tokens={"fim_prefix": "<fim_prefix>", "fim_suffix": "<fim_suffix>", "fim_middle": "<fim_middle>",
                         "eos": "<|endoftext|>", "pad": "<pad>"},
-        prompt_format="fim-psm",
+        prompt_format=f"fim-{preset.train.fim_format}",
         adapter=adapter,
         quantization=quantization,
         training_data_digest=digest,
@@ -204,6 +258,9 @@ def build_default(
     corpus_manifest_out: Path | None = CORPUS_MANIFEST,
     extra_dirs: list[str] | None = None,
     command: str | None = None,
+    corpus: Path | None = None,
+    adapter_margin: float = 0.02,
+    ship_anyway: bool = False,
 ) -> dict:
     """Run every stage; returns the summary (also written to work_dir/summary.json)."""
     import dataclasses
@@ -238,9 +295,10 @@ def build_default(
         st.cached = (corpus_dir / "corpus_manifest.json").exists()
         if not st.cached:
             opts = CorpusOptions(benchmarks_dir=str(BENCHMARKS_DIR))
-            build_corpus(default_sources(extra_dirs or []), corpus_dir, opts)
+            build_corpus(default_sources(extra_dirs or [], shards=corpus or shared_corpus_dir()), corpus_dir, opts)
         manifest = json.loads((corpus_dir / "corpus_manifest.json").read_text())
     summary["corpus"] = {k: manifest[k] for k in ("counts", "bytes", "slices", "digest", "sources")}
+    summary["corpus"]["held_out_repos"] = manifest.get("held_out_repos", {})
     if corpus_manifest_out:
         Path(corpus_manifest_out).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(corpus_dir / "corpus_manifest.json", corpus_manifest_out)
@@ -327,7 +385,19 @@ def build_default(
                       "base_exact_match": b["exact_match"],
                       "adapter_plain_exact_match": exact_match(tmp_out / sl, sl_cases, fim=False)["exact_match"],
                       "base_plain_exact_match": exact_match(tmp_out / "base", sl_cases, fim=False)["exact_match"]}
-        ev["sizes"] = {name: dir_size(tmp_out / name) for name in ["base", *SLICES]}
+        ev["held_out"] = held_out_evaluation({"base": tmp_out / "base", **{sl: tmp_out / sl for sl in SLICES}},
+                                             corpus_dir, eval_cases, preset.train.seed + 3)
+        # An adapter ships only when it beats the base on its own slice's held-out repositories; without
+        # its directory, routing falls back to the base model.
+        dropped = []
+        for sl in SLICES:
+            h = ev["held_out"].get(sl)
+            if h and h["adapter"]["exact_match"] - h["base"]["exact_match"] < adapter_margin:
+                shutil.rmtree(tmp_out / sl)
+                dropped.append(sl)
+        ev["adapters_dropped"] = dropped
+        shipped_names = ["base", *[sl for sl in SLICES if sl not in dropped]]
+        ev["sizes"] = {name: dir_size(tmp_out / name) for name in shipped_names}
         ev["total_bytes"] = sum(ev["sizes"].values())
         summary["evaluation"] = ev
 
@@ -337,9 +407,9 @@ def build_default(
     # Ship the prompt format that completed more held-out lines exactly; the model keeps its FIM tokens
     # either way, so a later build with better FIM training flips this back by itself.
     fim_score, plain_score = ev["base"]["exact_match"], ev["base_plain"]["exact_match"]
-    prompt_format = "fim-psm" if fim_score >= plain_score else "plain"
+    prompt_format = f"fim-{preset.train.fim_format}" if fim_score >= plain_score else "plain"
     ev["prompt_format"] = prompt_format
-    for name in ["base", *SLICES]:
+    for name in shipped_names:
         m = read_manifest(tmp_out / name)
         e = ev["base"] if name == "base" else ev[name]
         fim_em = e["exact_match"] if name == "base" else e["adapter_exact_match"]
@@ -348,9 +418,24 @@ def build_default(
                         "next_line_exact_match_plain": plain_em}
         m.prompt_format = prompt_format
         write_manifest(tmp_out / name, m)
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    os.replace(tmp_out, out_dir)
+    # The gate: the new model replaces the shipped one only when it completes significantly more held-out
+    # lines exactly; otherwise it is kept beside it for inspection.
+    if (out_dir / "base" / "manifest.json").is_file():
+        with timer("gate"):
+            summary["gate"] = gate_against_current(tmp_out / "base", out_dir / "base", corpus_dir, eval_cases,
+                                                   preset.train.seed)
+        print(f"gate: {summary['gate']}", flush=True)
+    else:
+        summary["gate"] = {"decision": "ship", "reason": "no model shipped yet"}
+    if summary["gate"]["decision"] == "ship" or ship_anyway:
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp_out, out_dir)
+    else:
+        rejected = out_dir.parent / (out_dir.name + ".rejected")
+        shutil.rmtree(rejected, ignore_errors=True)
+        os.replace(tmp_out, rejected)
+        print(f"gate kept the shipped model; the new one is in {rejected}", flush=True)
 
     # Sum of stage times: on a resumed build, cached stages count with the time they took when they ran.
     summary["total_s"] = round(sum(summary["timings_s"].values()), 1)
@@ -386,6 +471,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--eval-cases", type=int, default=300, help="next-line exact-match cases")
     p.add_argument("--report", default=str(DEFAULT_REPORT), help="markdown report path ('' to skip)")
     p.add_argument("--dir", action="append", default=[], help="extra source directory (repeatable)")
+    p.add_argument("--corpus", type=Path,
+                   help="folder of gzip JSONL shards (default: $ELIXIR_CODER_CORPUS or ../shared/corpus when there)")
+    p.add_argument("--adapter-margin", type=float, default=0.02,
+                   help="exact-match points an adapter must gain over the base on its slice to ship")
+    p.add_argument("--ship-anyway", action="store_true", help="replace the shipped model even if the gate says no")
     p.add_argument("--force", action="store_true", help="redo every stage")
 
 
@@ -404,7 +494,8 @@ def run_from_args(args) -> int:
         build_default(args.preset, args.work_dir, args.out, pretrain_steps=args.pretrain_steps,
                       lora_steps=args.lora_steps, time_limit_min=args.time_limit_min, seed=args.seed,
                       threads=args.threads, force=args.force, report=Path(args.report) if args.report else None,
-                      eval_cases=args.eval_cases, extra_dirs=args.dir, command=_command_line())
+                      eval_cases=args.eval_cases, extra_dirs=args.dir, command=_command_line(), corpus=args.corpus,
+                      adapter_margin=args.adapter_margin, ship_anyway=args.ship_anyway)
     except (ConfigError, CorpusError, ValueError, RuntimeError) as exc:
         print(f"build-default: error: {exc}", file=sys.stderr)
         return 1

@@ -24,12 +24,20 @@ def _slice_dirs(values: list[str]) -> dict[str, list[str]]:
 
 
 def cmd_corpus(args) -> int:
-    """Build the corpus from Debian's Elixir source, packaged slices and the user's directories."""
-    from elixir_coder.training.corpus import CorpusError, CorpusOptions, build_corpus, default_sources
+    """Build the corpus from the shared corpus shards (when there), else Debian's Elixir source and packaged
+    fixtures, plus the user's directories."""
+    from elixir_coder.training.corpus import (
+        CorpusError,
+        CorpusOptions,
+        build_corpus,
+        default_sources,
+        shared_corpus_dir,
+    )
 
     try:
+        shards = None if args.no_shards else (args.corpus or shared_corpus_dir())
         sources = default_sources(args.dir, _slice_dirs(args.slice_dir), include_debian=not args.no_debian,
-                                  include_packaged=not args.no_builtin)
+                                  include_packaged=not args.no_builtin, shards=shards)
         opts = CorpusOptions(validation_fraction=args.valid_fraction, max_bytes=args.max_bytes,
                              near_dup_threshold=args.near_dup, benchmarks_dir=args.benchmarks)
         manifest = build_corpus(sources, args.out, opts, cache_dir=args.cache_dir, mirror=args.mirror)
@@ -112,6 +120,9 @@ def register(subparsers) -> None:
 
     p = sub.add_parser("corpus", help="collect, dedupe, decontaminate and split Elixir sources")
     p.add_argument("--out", type=Path, required=True, help="output directory (train.jsonl, valid.jsonl, manifest)")
+    p.add_argument("--corpus", type=Path,
+                   help="folder of gzip JSONL shards (default: $ELIXIR_CODER_CORPUS or ../shared/corpus when there)")
+    p.add_argument("--no-shards", action="store_true", help="ignore the shared corpus even when it is there")
     p.add_argument("--dir", action="append", default=[], help="extra source directory (repeatable)")
     p.add_argument("--slice-dir", action="append", default=[], metavar="SLICE=DIR",
                    help="directory whose files all belong to a slice: exunit, phoenix or nerves (repeatable)")

@@ -53,6 +53,9 @@ class TrainSettings:
     weight_decay: float = 0.1
     grad_clip: float = 1.0
     fim_rate: float = 0.5
+    # "spm" puts the suffix first, so the middle continues the prefix directly: a small model completes from
+    # local context it already models well. "psm" is the classic prefix-suffix-middle order.
+    fim_format: str = "psm"
     eval_interval: int = 100
     eval_batches: int = 16
     checkpoint_interval: int = 100
@@ -165,6 +168,8 @@ def validate(preset: Preset) -> Preset:
         raise ConfigError("train.context_length exceeds model.max_position_embeddings")
     if not 0.0 <= tr.fim_rate <= 1.0:
         raise ConfigError("train.fim_rate must be within [0, 1]")
+    if tr.fim_format not in ("psm", "spm"):
+        raise ConfigError("train.fim_format must be 'psm' or 'spm'")
     if tr.min_lr > tr.learning_rate:
         raise ConfigError("train.min_lr must not exceed train.learning_rate")
     if tr.dtype not in ("bf16", "fp32"):

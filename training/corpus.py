@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -19,6 +20,36 @@ SLICES = ("exunit", "phoenix", "nerves")
 DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "elixir-coder" / "debian-elixir"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 PACKAGED_DATA = Path(__file__).resolve().parent / "data"
+# The shared corpus of real Elixir (gzip JSONL shards) sits beside the repository checkout; the
+# ELIXIR_CODER_CORPUS variable or `--corpus` names another place.
+SHARED_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+SPLITS = ("train", "valid", "test")
+
+# Whole repositories kept out of training. A file-level split leaks (files of one repository share
+# names and idioms), so evaluation only ever sees projects the model never saw. Chosen by hand to
+# cover the three slices with code users write: Phoenix applications, Nerves device code and
+# test-heavy libraries; none is a framework the others depend on.
+HELD_OUT_REPOS = {
+    "test": (
+        "fly-apps/live_beats",  # Phoenix LiveView application
+        "hashrocket/tilex",  # Phoenix application
+        "oestrich/ex_venture",  # Phoenix application
+        "tompave/fun_with_flags",  # library with Phoenix/Plug parts and ExUnit tests
+        "nerves-networking/vintage_net_wifi",  # Nerves networking
+        "nerves-project/nerves_runtime",  # Nerves runtime
+        "nerves-hub/nerves_hub_link",  # Nerves device client, ExUnit-heavy
+        "beam-community/ex_machina",  # test-data library, ExUnit
+        "elixir-wallaby/wallaby",  # browser testing, ExUnit-heavy
+    ),
+    "valid": (
+        "bors-ng/bors-ng",  # Phoenix application
+        "aesmail/kaffy",  # Phoenix admin
+        "nerves-networking/vintage_net_mobile",  # Nerves
+        "elixir-circuits/circuits_sim",  # Nerves/Circuits
+        "whitfin/cachex",  # ExUnit-heavy library
+        "sneako/finch",  # HTTP client with ExUnit tests
+    ),
+}
 # Directories that hold dependencies, build output or vendored code rather than the project's own source.
 SKIP_DIRS = {"_build", "deps", "node_modules", ".git", ".elixir_ls", "cover", "tmp", ".hex"}
 GENERATED_MARKERS = (
@@ -51,7 +82,7 @@ class Source:
     """A place files come from. kind is 'dir' or 'debian-elixir'; slice forces every file into that slice."""
 
     name: str
-    kind: str
+    kind: str  # "dir", "debian-elixir" or "shards" (gzip JSONL records with repo, commit, license, tags)
     path: str | None = None
     slice: str | None = None
 
@@ -65,6 +96,10 @@ class Document:
     text: str
     slices: list[str] = field(default_factory=list)
     split: str = "train"
+    # Provenance, kept for documents that come from the shared corpus.
+    repo: str | None = None
+    commit: str | None = None
+    license: str | None = None
 
     @property
     def sha256(self) -> str:
@@ -140,11 +175,35 @@ def fetch_debian_elixir(cache_dir: Path | None = None, mirror: str = DEFAULT_MIR
     return existing[-1]
 
 
+def shared_corpus_dir() -> Path | None:
+    """The shared corpus folder when it is there: $ELIXIR_CODER_CORPUS, else ../shared/corpus beside the checkout."""
+    env = os.environ.get("ELIXIR_CODER_CORPUS")
+    root = Path(env).expanduser() if env else SHARED_CORPUS
+    return root if any(root.glob("*.jsonl.gz")) else None
+
+
+def iter_shard_records(root: Path) -> Iterator[dict]:
+    """Records of every `*.jsonl.gz` shard under root, shards in name order, lines in file order."""
+    shards = sorted(Path(root).glob("*.jsonl.gz"))
+    if not shards:
+        raise CorpusError(f"no *.jsonl.gz shards in {root}")
+    for shard in shards:
+        with gzip.open(shard, "rt", encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise CorpusError(f"{shard.name}:{n}: not JSON ({exc.msg})") from None
+                if not isinstance(rec, dict) or not all(isinstance(rec.get(k), str) for k in ("repo", "path", "text")):
+                    raise CorpusError(f"{shard.name}:{n}: a record needs string repo, path and text")
+                yield rec
+
+
 def resolve_source(src: Source, cache_dir: Path | None = None, mirror: str = DEFAULT_MIRROR) -> Path:
     """The root directory of a source."""
     if src.kind == "debian-elixir":
         return fetch_debian_elixir(cache_dir, mirror)
-    if src.kind == "dir":
+    if src.kind in ("dir", "shards"):
         root = Path(src.path or "").expanduser()
         if not root.is_dir():
             raise CorpusError(f"source '{src.name}': not a directory: {root}")
@@ -360,6 +419,15 @@ def assign_splits(docs: list[Document], opts: CorpusOptions) -> None:
                 have += 1
 
 
+def assign_repo_splits(docs: list[Document], held_out: dict[str, tuple[str, ...]] | None = None) -> None:
+    """Whole repositories go to validation or test; every other document with a repository trains."""
+    held_out = HELD_OUT_REPOS if held_out is None else held_out
+    split_of = {repo: split for split, repos in held_out.items() for repo in repos}
+    for d in docs:
+        if d.repo is not None:
+            d.split = split_of.get(d.repo, "train")
+
+
 # ---------------------------------------------------------------- build
 
 
@@ -383,6 +451,29 @@ def build_corpus(
     for src in sources:
         root = resolve_source(src, cache_dir, mirror)
         n_files = 0
+        if src.kind == "shards":
+            for rec in iter_shard_records(root):
+                n_files += 1
+                text = rec["text"].replace("\r\n", "\n")
+                rel = f"{rec['repo']}/{rec['path']}"
+                reason = filter_reason(rel, text, opts)
+                if reason:
+                    removed[reason] += 1
+                    continue
+                doc = Document(path=rel, source=src.name, text=text, repo=rec["repo"], commit=rec.get("commit"),
+                               license=rec.get("license"))
+                if doc.sha256 in seen_hashes:
+                    removed["exact_duplicate"] += 1
+                    continue
+                seen_hashes.add(doc.sha256)
+                # The corpus tags each file by path and content; templates count as Phoenix code.
+                tags = set(rec.get("tags") or ())
+                doc.slices = sorted((tags & set(SLICES)) | ({"phoenix"} if "template" in tags else set()))
+                docs.append(doc)
+            source_info.append({"name": src.name, "kind": src.kind, "root": src.name, "files_seen": n_files,
+                                "slice": src.slice})
+            log(f"corpus: {src.name}: {n_files} records")
+            continue
         for p in iter_source_files(root):
             n_files += 1
             rel = f"{src.name}/{p.relative_to(root).as_posix()}"
@@ -425,12 +516,17 @@ def build_corpus(
             kept.append(d)
     docs = kept
     assign_splits(docs, opts)
+    # Documents with a repository (the shared corpus) are split by repository, never by file.
+    assign_repo_splits(docs)
 
-    for split in ("train", "valid"):
+    for split in SPLITS:
         with open(out_dir / f"{split}.jsonl", "w", encoding="utf-8") as fh:
             for d in docs:
                 if d.split == split:
-                    fh.write(json.dumps({"path": d.path, "source": d.source, "slices": d.slices, "text": d.text}) + "\n")
+                    rec = {"path": d.path, "source": d.source, "slices": d.slices, "text": d.text}
+                    if d.repo is not None:
+                        rec.update(repo=d.repo, commit=d.commit, license=d.license)
+                    fh.write(json.dumps(rec) + "\n")
 
     manifest = corpus_manifest(docs, source_info, removed, opts, len(items))
     (out_dir / "corpus_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -446,14 +542,20 @@ def corpus_manifest(docs: list[Document], source_info: list[dict], removed: Coun
     for d in sorted(docs, key=lambda d: d.path):
         h.update(f"{d.path}\0{d.split}\0{d.sha256}\n".encode())
     nbytes = lambda ds: sum(len(d.text.encode("utf-8")) for d in ds)  # noqa: E731
-    by_split = {s: [d for d in docs if d.split == s] for s in ("train", "valid")}
+    by_split = {s: [d for d in docs if d.split == s] for s in SPLITS}
     slices = {}
     for sl in SLICES:
         members = [d for d in docs if sl in d.slices]
         slices[sl] = {
-            "files": {s: sum(d.split == s for d in members) for s in ("train", "valid")},
-            "bytes": {s: nbytes([d for d in members if d.split == s]) for s in ("train", "valid")},
+            "files": {s: sum(d.split == s for d in members) for s in SPLITS},
+            "bytes": {s: nbytes([d for d in members if d.split == s]) for s in SPLITS},
         }
+    repos: dict[str, dict] = {}
+    for d in docs:
+        if d.repo is not None:
+            r = repos.setdefault(d.repo, {"repo": d.repo, "commit": d.commit, "license": d.license,
+                                          "split": d.split, "files": 0})
+            r["files"] += 1
     per_source = Counter(d.source for d in docs)
     for info in source_info:
         info["files_kept"] = per_source.get(info["name"], 0)
@@ -464,6 +566,8 @@ def corpus_manifest(docs: list[Document], source_info: list[dict], removed: Coun
         "counts": {"files": len(docs), **{s: len(v) for s, v in by_split.items()}, "removed": dict(sorted(removed.items()))},
         "bytes": {"total": nbytes(docs), **{s: nbytes(v) for s, v in by_split.items()}},
         "slices": slices,
+        "held_out_repos": {s: sorted(r["repo"] for r in repos.values() if r["split"] == s) for s in ("valid", "test")},
+        "repositories": sorted(repos.values(), key=lambda r: r["repo"]),
         "options": asdict(opts),
         "benchmark_items_checked": n_bench,
         "digest": "sha256:" + h.hexdigest(),
@@ -473,6 +577,8 @@ def corpus_manifest(docs: list[Document], source_info: list[dict], removed: Coun
 def read_documents(corpus_dir: Path, split: str, slice_name: str | None = None) -> list[dict]:
     """Records of one split (optionally one slice) of a built corpus."""
     path = Path(corpus_dir) / f"{split}.jsonl"
+    if split == "test" and not path.exists():
+        return []  # corpora built before the test split existed
     out = []
     with open(path, encoding="utf-8") as fh:
         for line in fh:
@@ -483,9 +589,14 @@ def read_documents(corpus_dir: Path, split: str, slice_name: str | None = None) 
 
 
 def default_sources(extra_dirs: Iterable[str] = (), slice_dirs: dict[str, list[str]] | None = None,
-                    include_debian: bool = True, include_packaged: bool = True) -> list[Source]:
-    """Debian's Elixir source, the packaged Phoenix/Nerves corpora, and the user's directories."""
+                    include_debian: bool = True, include_packaged: bool = True,
+                    shards: str | Path | None = None) -> list[Source]:
+    """The shared corpus shards when given, else Debian's Elixir source and the packaged Phoenix/Nerves files
+    (small fixtures now), plus the user's directories."""
     sources: list[Source] = []
+    if shards is not None:
+        sources.append(Source("shared-corpus", "shards", str(shards)))
+        include_debian = include_packaged = False
     if include_debian:
         sources.append(Source("debian-elixir", "debian-elixir"))
     if include_packaged:

@@ -303,7 +303,7 @@ def evaluate_pair(
     neg_items = [(e.prefix, e.suffix) for e in negatives]
     corpus_cases: list[tuple[str, str, str]] = []
     if corpus_texts and settings.corpus_cases:
-        from elixir_coder.training.build_default import next_line_cases
+        from elixir_coder.training.eval_cases import next_line_cases
 
         corpus_cases = next_line_cases(list(corpus_texts), settings.corpus_cases, settings.seed)
     items = pos_items + neg_items + [(p, s) for p, _, s in corpus_cases]

@@ -90,7 +90,7 @@ def train_lora(
     if not train_texts or not valid_texts:
         raise LoraError(f"slice '{slice_name}': {len(train_texts)} training and {len(valid_texts)} validation "
                         "files; need at least one of each")
-    stream = TokenStream(tok, train_texts, tc.context_length, tc.fim_rate, tc.seed + 17)
+    stream = TokenStream(tok, train_texts, tc.context_length, tc.fim_rate, tc.seed + 17, tc.fim_format)
     val = validation_blocks(tok, valid_texts, tc.context_length, tc.seed, lc.eval_batches * lc.batch_size)
 
     base = LlamaForCausalLM.from_pretrained(str(base_dir), dtype=torch.float32).to(device)

@@ -69,16 +69,32 @@ def fim_split(text: str, rng: random.Random) -> tuple[str, str, str]:
     return text[:a], text[a:b], text[b:]
 
 
-class TokenStream:
-    """Documents -> chunks -> (FIM-PSM with probability fim_rate, else plain) -> packed blocks of context+1 ids.
+# The editor sends a suffix of a few lines (a quarter of the prompt budget); a training suffix is cut the
+# same way, at a line end, so the model sees suffixes of the length it will get.
+FIM_SUFFIX_CHARS = 400
 
-    Prefix, suffix and middle are tokenized separately, as the editor does at inference time.
+
+def cut_suffix(suffix: str, max_chars: int = FIM_SUFFIX_CHARS) -> str:
+    """The suffix's first whole lines within max_chars (its first line alone when that is longer)."""
+    if len(suffix) <= max_chars:
+        return suffix
+    end = suffix.rfind("\n", 0, max_chars)
+    return suffix[: end + 1] if end >= 0 else suffix[:max_chars]
+
+
+class TokenStream:
+    """Documents -> chunks -> (FIM with probability fim_rate, else plain) -> packed blocks of context+1 ids.
+
+    Prefix, suffix and middle are tokenized separately, as the editor does at inference time. FIM examples
+    are PSM (<pre> prefix <suf> suffix <mid> middle) or SPM (<pre> <suf> suffix <mid> prefix middle).
     """
 
-    def __init__(self, tok, texts: list[str], context_length: int, fim_rate: float, seed: int):
+    def __init__(self, tok, texts: list[str], context_length: int, fim_rate: float, seed: int,
+                 fim_format: str = "psm"):
         self.tok = tok
         self.context_length = context_length
         self.fim_rate = fim_rate
+        self.fim_format = fim_format
         self.seed = seed
         ids = special_token_ids(tok)
         self.eos, self.pre, self.suf, self.mid = ids["eos"], ids["fim_prefix"], ids["fim_suffix"], ids["fim_middle"]
@@ -98,7 +114,8 @@ class TokenStream:
         for i in order:
             text = self.chunks[i]
             if rate > 0 and rng.random() < rate:
-                plans.append((True, fim_split(text, rng)))
+                pre, mid, suf = fim_split(text, rng)
+                plans.append((True, (pre, mid, cut_suffix(suf))))
             else:
                 plans.append((False, (text,)))
         flat = [p for _, pieces in plans for p in pieces]
@@ -107,7 +124,10 @@ class TokenStream:
         for is_fim, _pieces in plans:
             if is_fim:
                 pre, mid, suf = next(encoded), next(encoded), next(encoded)
-                out += [self.pre, *pre, self.suf, *suf, self.mid, *mid, self.eos]
+                if self.fim_format == "spm":
+                    out += [self.pre, self.suf, *suf, self.mid, *pre, *mid, self.eos]
+                else:
+                    out += [self.pre, *pre, self.suf, *suf, self.mid, *mid, self.eos]
             else:
                 out += [*next(encoded), self.eos]
         return out
@@ -262,7 +282,7 @@ def pretrain(
         raise ValueError(f"tokenizer has {tok.get_vocab_size()} tokens, model vocab_size is {preset.model.vocab_size}")
     train_texts = [r["text"] for r in read_documents(corpus_dir, "train")]
     valid_texts = [r["text"] for r in read_documents(corpus_dir, "valid")]
-    stream = TokenStream(tok, train_texts, cfg.context_length, cfg.fim_rate, cfg.seed)
+    stream = TokenStream(tok, train_texts, cfg.context_length, cfg.fim_rate, cfg.seed, cfg.fim_format)
     val = validation_blocks(tok, valid_texts or train_texts[:4], cfg.context_length, cfg.seed,
                             cfg.eval_batches * cfg.batch_size)
 

@@ -102,15 +102,17 @@ def render(summary: dict, images: list[str]) -> str:
         "## Corpus",
         "",
         f"- Files kept: {corpus.get('counts', {}).get('files')} (train {corpus.get('counts', {}).get('train')}, "
-        f"validation {corpus.get('counts', {}).get('valid')}); bytes {corpus.get('bytes', {}).get('total')}",
+        f"validation {corpus.get('counts', {}).get('valid')}, test {corpus.get('counts', {}).get('test', 0)}); "
+        f"bytes {corpus.get('bytes', {}).get('total')}",
+        *_held_out_lines(corpus.get("held_out_repos", {})),
         f"- Removed: {corpus.get('counts', {}).get('removed')}",
         f"- Digest: `{corpus.get('digest')}` (manifest: training/data/corpus_manifest.json)",
         "- Sources: " + ", ".join(f"{s['name']} ({s.get('files_kept', '?')} files)" for s in corpus.get("sources", [])),
         "",
-        "| slice | train files | validation files | train bytes |",
-        "|---|---:|---:|---:|",
-        *[f"| {sl} | {v['files']['train']} | {v['files']['valid']} | {v['bytes']['train']} |"
-          for sl, v in corpus.get("slices", {}).items()],
+        "| slice | train files | validation files | test files | train bytes |",
+        "|---|---:|---:|---:|---:|",
+        *[f"| {sl} | {v['files']['train']} | {v['files']['valid']} | {v['files'].get('test', 0)} | "
+          f"{v['bytes']['train']} |" for sl, v in corpus.get("slices", {}).items()],
         "",
         "## Tokenizer",
         "",
@@ -175,6 +177,8 @@ def render(summary: dict, images: list[str]) -> str:
                              f"{e.get('adapter_plain_exact_match', float('nan')):.1%} |")
                 lines.append(f"| base, {sl} validation files | {e['cases']} | {e['base_exact_match']:.1%} | "
                              f"{e.get('base_plain_exact_match', float('nan')):.1%} |")
+        lines += _held_out_section(ev.get("held_out", {}), ev.get("adapters_dropped", []))
+        lines += _gate_section(summary.get("gate"))
         lines += [
             "",
             "## int8 vs float32",
@@ -196,16 +200,72 @@ def render(summary: dict, images: list[str]) -> str:
         "",
         "## Reproducing",
         "",
-        "The same command rebuilds everything from scratch (`--force` discards cached stages). The corpus needs",
-        "`apt-get source elixir` (cached under ~/.cache/elixir-coder/debian-elixir); the Phoenix and Nerves slices",
-        "come from training/data/. Loss values are reproducible for a fixed seed and thread count on the same",
-        "machine; a run with `--time-limit-min` depends on throughput.",
+        "The same command rebuilds everything from scratch (`--force` discards cached stages). The corpus is read",
+        "from the shared corpus shards (`../shared/corpus/` beside the checkout, `$ELIXIR_CODER_CORPUS` or",
+        "`--corpus`); without them it falls back to `apt-get source elixir`. Loss values are reproducible for a",
+        "fixed seed and thread count on the same machine; a run with `--time-limit-min` depends on throughput.",
         "",
     ]
     if pre.get("val_loss") is not None:
         lines.insert(3, f"Base validation perplexity {math.exp(pre['val_loss']):.2f}.")
         lines.insert(4, "")
     return "\n".join(lines)
+
+
+def _held_out_lines(held: dict) -> list[str]:
+    if not held:
+        return []
+    return [f"- Held out as whole repositories ({sum(len(v) for v in held.values())}): "
+            + "; ".join(f"{split}: " + ", ".join(f"`{r}`" for r in repos) for split, repos in held.items())]
+
+
+def _pct(result: dict) -> str:
+    return f"{result['exact_match']:.1%} / {result.get('edit_similarity', float('nan')):.3f}"
+
+
+def _held_out_section(h: dict, dropped: list[str]) -> list[str]:
+    """Exact match / edit similarity on the test repositories, line starts and mid-line, with and without FIM."""
+    if not h:
+        return []
+    lines = [
+        "",
+        "## Held-out repositories (test split)",
+        "",
+        f"{h.get('files')} files from repositories that no training or validation file comes from. Each cell is",
+        "exact match / mean edit similarity of the greedy completion of the rest of the line.",
+        "",
+        "| cursor | cases | FIM prompt (text after the cursor used) | prefix only |",
+        "|---|---:|---:|---:|",
+    ]
+    for where, label in (("line_start", "line start (after the indentation)"), ("mid_line", "mid-line")):
+        if where in h:
+            lines.append(f"| {label} | {h[where]['fim']['cases']} | {_pct(h[where]['fim'])} | "
+                         f"{_pct(h[where]['plain'])} |")
+    rows = [(sl, h[sl]) for sl in SLICES if sl in h]
+    if rows:
+        lines += ["", "| slice (line starts) | cases | adapter | base | shipped |", "|---|---:|---:|---:|---|"]
+        for sl, e in rows:
+            shipped = "no: routing falls back to base" if sl in dropped else "yes"
+            lines.append(f"| {sl} | {e['cases']} | {_pct(e['adapter'])} | {_pct(e['base'])} | {shipped} |")
+    return lines
+
+
+def _gate_section(gate: dict | None) -> list[str]:
+    if not gate:
+        return []
+    if "current_exact_match" not in gate:
+        return ["", "## Gate", "", f"- Decision: {gate.get('decision')} ({gate.get('reason', '')})"]
+    return [
+        "",
+        "## Gate: new model against the shipped one",
+        "",
+        f"Same {gate['cases']} held-out line-start cases for both, paired (McNemar exact test, bootstrap interval).",
+        "",
+        f"- Shipped model {gate['current_exact_match']:.1%}, new model {gate['candidate_exact_match']:.1%}: "
+        f"difference {gate['difference']:+.1%} (95% CI {gate['ci95'][0]:+.1%} to {gate['ci95'][1]:+.1%}), "
+        f"p = {gate['p_value']:.3g}",
+        f"- Decision: **{gate['decision']}**",
+    ]
 
 
 def write_report(work_dir: Path, report_path: Path) -> Path:

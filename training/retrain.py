@@ -262,17 +262,23 @@ def replay_examples(texts: Sequence[str], n: int, seed: int) -> list[FimExample]
 # ---------------------------------------------------------------------------------- training
 
 
-def encode_example(tok: Any, ex: FimExample, ids: dict[str, int], fim: bool, max_length: int) -> tuple[list[int], list[int]]:
+def encode_example(tok: Any, ex: FimExample, ids: dict[str, int], fim: bool, max_length: int,
+                   order: str = "psm") -> tuple[list[int], list[int]]:
     """(input ids, labels) for one example; only the middle and the end token carry loss.
 
-    The layout matches what `model/prompt.py` builds at inference: PSM with the prefix and suffix
-    tokenized separately, or the plain prefix for models served without FIM.
+    The layout matches what `model/prompt.py` builds at inference: PSM or SPM (`order`) with the
+    prefix and suffix tokenized separately, or the plain prefix for models served without FIM.
     """
     middle = tok.encode(ex.middle).ids + [ids["eos"]]
     room = max(8, max_length - len(middle) - 3)
     suffix = tok.encode(ex.suffix).ids[: room // 4] if fim else []
     prefix = tok.encode(ex.prefix).ids[-(room - len(suffix)):]
-    prompt = [ids["fim_prefix"], *prefix, ids["fim_suffix"], *suffix, ids["fim_middle"]] if fim else prefix
+    if not fim:
+        prompt = prefix
+    elif order == "spm":
+        prompt = [ids["fim_prefix"], ids["fim_suffix"], *suffix, ids["fim_middle"], *prefix]
+    else:
+        prompt = [ids["fim_prefix"], *prefix, ids["fim_suffix"], *suffix, ids["fim_middle"]]
     seq = (prompt + middle)[:max_length]
     labels = ([-100] * len(prompt) + middle)[:max_length]
     return seq, labels
@@ -315,7 +321,8 @@ def _masked_loss(model: Any, encoded: list[tuple[list[int], list[int]]], pad: in
 
 
 def train_candidate(
-    dataset: FeedbackDataset, base_hf: Path, out_dir: Path, settings: RetrainSettings, *, fim: bool = True
+    dataset: FeedbackDataset, base_hf: Path, out_dir: Path, settings: RetrainSettings, *, fim: bool = True,
+    order: str = "psm"
 ) -> dict[str, Any]:
     """LoRA fine-tune `base_hf` on the data set, merge, and save the merged checkpoint to out_dir/merged.
 
@@ -341,8 +348,8 @@ def train_candidate(
     if any(v is None for v in ids.values()):
         raise RetrainError(f"{base_hf}: tokenizer lacks special tokens {[k for k, v in ids.items() if v is None]}")
     pad = ids["pad"]
-    train_enc = [encode_example(tok, e, ids, fim, settings.max_length) for e in dataset.train]
-    eval_enc = [encode_example(tok, e, ids, fim, settings.max_length) for e in dataset.eval_positive]
+    train_enc = [encode_example(tok, e, ids, fim, settings.max_length, order) for e in dataset.train]
+    eval_enc = [encode_example(tok, e, ids, fim, settings.max_length, order) for e in dataset.eval_positive]
     model: Any = AutoModelForCausalLM.from_pretrained(str(base_hf), dtype=torch.float32)
     present = {n.rsplit(".", 1)[-1] for n, _ in model.named_modules()}
     targets = [m for m in settings.target_modules if m in present]
@@ -460,7 +467,8 @@ def retrain(
     dataset = build_dataset(rows, settings, replay_texts)
     say(f"data set: {dataset.counts}")
     dataset.write(work / "data")
-    training = train_candidate(dataset, base_hf, work, settings, fim=manifest.prompt_format == "fim-psm")
+    training = train_candidate(dataset, base_hf, work, settings, fim=manifest.has_fim,
+                                order=manifest.fim_order)
     say(f"trained {training['steps']} steps in {training['train_seconds']} s, "
         f"held-out loss {training['before']['eval_loss']} -> {training['after']['eval_loss']}")
     manifest.version = version

@@ -7,9 +7,17 @@ from typing import Any
 
 from lsprotocol import types as lsp
 
-from ..analysis.issues import Finding, Issue
-from ..analysis.runner import AnalysisResult
-from ..fixes import FINDING_TITLES, TITLES, Edit, fixes_for, fixes_for_finding, keeps_parsing
+from elixir_coder.analysis.issues import Finding, Issue
+from elixir_coder.analysis.runner import AnalysisResult
+from elixir_coder.assist.fixes import (
+    FINDING_TITLES,
+    TITLES,
+    Edit,
+    fixes_for,
+    fixes_for_finding,
+    keeps_parsing,
+)
+
 from .diagnostics import encode_range
 
 

@@ -3,7 +3,7 @@
 `CompletionFeature` owns what completion needs across requests: the model service, one
 generation thread, the proposal cache, the feedback tracker, and a sequence number per
 document so that a newer request or edit stops the generation of an older one. The handlers
-in app.py stay thin: they read the document and call `propose`, then turn proposals into LSP
+in completion_handlers.py stay thin: they read the document and call `propose`, then turn proposals into LSP
 items with the acceptance command attached.
 """
 
@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,6 @@ REJECT_COMMAND = "elixirCoder.completionRejected"
 # token costs ~1 ms on one CPU core, and a longer cap only lengthens the slowest answers.
 SINGLE_LINE_TOKENS = 24
 _WORD_TAIL = re.compile(r"[\w?!]+$")
-_HAS_CONSTRAINED = any(f.name == "constrained" for f in fields(GenerationRequest))
 
 
 @dataclass(frozen=True)
@@ -62,8 +61,8 @@ def generation_request(ctx: CursorContext, settings: Settings, header: str,
     """The model request for a cursor: one line or a block, within the settings' limits.
 
     `api` (what exists at the cursor, server/api_index.py) guides decoding when constrained and
-    guided decoding are both on."""
-    extra: dict[str, Any] = {"constrained": settings.constrained_decoding} if _HAS_CONSTRAINED else {}
+    guided decoding are both on; `repository` is the repository context for the prompt."""
+    extra: dict[str, Any] = {}
     if api is not None and settings.constrained_decoding and settings.guided_decoding:
         extra["api"] = api
     if repository and settings.repository_context:
@@ -78,7 +77,8 @@ def generation_request(ctx: CursorContext, settings: Settings, header: str,
         prompt_budget=settings.completion_prompt_tokens,
         context=header,
         cancelled=cancelled,
-        **extra,  # type: ignore[arg-type]
+        constrained=settings.constrained_decoding,
+        **extra,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcInvalidParams
@@ -21,15 +21,13 @@ from ..documents import uri_to_path
 from ..workspace import Symbol, symbol_completions
 from . import completion as completion_feature
 from .completion import Proposals
+from .host import ServerHost
 
-if TYPE_CHECKING:
-    from ..app import ElixirCoderServer
-
-# Command handlers take the server as pygls's LanguageServer: pygls resolves their annotations
-# at run time, when the app module (which imports this one) cannot be imported here.
+# Command handlers take the server as pygls's LanguageServer (pygls resolves their annotations at
+# run time) and use it through the ServerHost protocol.
 
 
-async def _proposals(ls: ElixirCoderServer, uri: str, position: lsp.Position, feature: str) -> Proposals | None:
+async def _proposals(ls: ServerHost, uri: str, position: lsp.Position, feature: str) -> Proposals | None:
     """The model's proposals at a position of an open document (None: completions are off)."""
     if not ls.settings.completions_enabled:
         return None
@@ -64,7 +62,7 @@ async def _proposals(ls: ElixirCoderServer, uri: str, position: lsp.Position, fe
         ls.metrics.observe_request(feature, (time.perf_counter() - started) * 1000, ok)
 
 
-async def on_inline_completion(ls: ElixirCoderServer, params: lsp.InlineCompletionParams
+async def on_inline_completion(ls: ServerHost, params: lsp.InlineCompletionParams
                                ) -> lsp.InlineCompletionList | None:
     """Ghost text at the cursor."""
     proposals = await _proposals(ls, params.text_document.uri, params.position, "inline_completion")
@@ -73,7 +71,7 @@ async def on_inline_completion(ls: ElixirCoderServer, params: lsp.InlineCompleti
     return lsp.InlineCompletionList(items=completion_feature.inline_items(proposals, params.position))
 
 
-async def on_completion(ls: ElixirCoderServer, params: lsp.CompletionParams) -> lsp.CompletionList:
+async def on_completion(ls: ServerHost, params: lsp.CompletionParams) -> lsp.CompletionList:
     """The model's proposal first, then symbols from the project."""
     uri = params.text_document.uri
     proposals = await _proposals(ls, uri, params.position, "completion")
@@ -110,7 +108,7 @@ def _command_arg(args: tuple[Any, ...]) -> dict[str, Any]:
 
 def on_completion_accepted(server: LanguageServer, *args: Any) -> bool:
     """`elixirCoder.completionAccepted`: record it, and check for edits after the configured delay."""
-    ls = cast("ElixirCoderServer", server)
+    ls = cast("ServerHost", server)
     arg = _command_arg(args)
     request_id = str(arg.get("requestId", ""))
     chars = arg.get("acceptedChars")
@@ -123,20 +121,19 @@ def on_completion_accepted(server: LanguageServer, *args: Any) -> bool:
         doc = ls.workspace.text_documents.get(shown.uri)
         ls.tracker.edit_check(request_id, doc.source if doc is not None else None)
 
-    if ls._loop is not None:
-        ls._loop.call_later(ls.settings.edit_check_delay_seconds, check)
+    ls.call_later(ls.settings.edit_check_delay_seconds, check)
     return True
 
 
 def on_completion_rejected(server: LanguageServer, *args: Any) -> bool:
     """`elixirCoder.completionRejected`: the user dismissed the suggestion."""
-    ls = cast("ElixirCoderServer", server)
+    ls = cast("ServerHost", server)
     return ls.tracker.rejected(str(_command_arg(args).get("requestId", "")))
 
 
 def on_rate_explanation(server: LanguageServer, *args: Any) -> bool:
     """`elixirCoder.rateExplanation`: thumbs up or down on an explanation."""
-    ls = cast("ElixirCoderServer", server)
+    ls = cast("ServerHost", server)
     arg = _command_arg(args)
     rating = arg.get("rating")
     if rating not in (1, -1) or not isinstance(arg.get("check"), str):
@@ -151,7 +148,7 @@ def on_rate_explanation(server: LanguageServer, *args: Any) -> bool:
 
 def on_action_taken(server: LanguageServer, *args: Any) -> bool:
     """`elixirCoder.actionTaken`: attached to every code action offered, so taking one is recorded."""
-    ls = cast("ElixirCoderServer", server)
+    ls = cast("ServerHost", server)
     arg = _command_arg(args)
     if ls.recorder is not None:
         ls.recorder.record(Event(kind=EventKind.ACTION_TAKEN, request_id=str(arg.get("requestId", "")),

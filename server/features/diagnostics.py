@@ -5,55 +5,16 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable, Sequence
-from pathlib import Path
 
 from lsprotocol import types as lsp
 
-from ..analysis.issues import Finding, Issue
-from ..analysis.runner import AnalysisResult, FileProblem
-
-
-def _docs_dir() -> Path:
-    """Where the check pages are: the installed `elixir_coder.checks_docs` package, else the checkout's docs/checks."""
-    try:
-        import elixir_coder.checks_docs as pages
-
-        for entry in getattr(pages, "__path__", []):
-            if (Path(entry) / "credo").is_dir():
-                return Path(entry)
-    except ImportError:
-        pass
-    here = Path(__file__).resolve().parents[2]
-    return next((p for p in (here / "docs" / "checks", here / "checks_docs") if p.is_dir()), here / "docs" / "checks")
-
-
-DOCS_DIR = _docs_dir()
-
-
-def page_name(source: str, name: str) -> str:
-    """The page a check is documented under: Sobelow types reported by module name (`Vuln.CookieRCE`)
-    are documented under their rule name (`Vuln.Plug`)."""
-    if source != "sobelow":
-        return name
-    from ..analysis.sobelow.base import FINDING_TYPES
-
-    return next((t.name for t in FINDING_TYPES if t.module == name and t.name != name), name)
-
-
-def check_page_path(source: str, name: str) -> Path | None:
-    """The installed page of a check (`.../credo/Readability.LargeNumbers.md`), None when absent."""
-    if not name or "/" in name or "\\" in name or name.startswith("."):
-        return None
-    path = DOCS_DIR / source / f"{page_name(source, name)}.md"
-    return path if path.is_file() else None
-
-
-def check_page_url(source: str, name: str, base_url: str | None = None) -> str | None:
-    """URL of a check's documentation page: under `base_url` when set, else a file:// URI of the installed page."""
-    if base_url:
-        return base_url.rstrip("/") + f"/{source}/{page_name(source, name)}.md"
-    path = check_page_path(source, name)
-    return path.as_uri() if path is not None else None
+# the check pages moved to the analyzer; the names stay importable from here for older callers
+from elixir_coder.analysis.check_pages import DOCS_DIR as DOCS_DIR
+from elixir_coder.analysis.check_pages import check_page_path as check_page_path
+from elixir_coder.analysis.check_pages import check_page_url
+from elixir_coder.analysis.check_pages import page_name as page_name
+from elixir_coder.analysis.issues import Finding, Issue
+from elixir_coder.analysis.runner import AnalysisResult, FileProblem
 
 
 def credo_severity(issue: Issue) -> lsp.DiagnosticSeverity:

@@ -16,19 +16,26 @@ from typing import TYPE_CHECKING, Any, cast
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
+from elixir_coder.assist.explain import (
+    ExplainRequest,
+    Explanation,
+    explain,
+    find_targets,
+    is_capable,
+    write_with_model,
+)
 from elixir_coder.model.manifest import ModelDirectoryError, read_manifest
 from elixir_coder.model.registry import BASE
 
-from ..explain import ExplainRequest, Explanation, explain, find_targets, is_capable, write_with_model
+from .host import ServerHost
 
 if TYPE_CHECKING:
-    from ..app import ElixirCoderServer
     from ..models import Backend
 
 # Handlers take the server as pygls's LanguageServer: pygls resolves their annotations at run time.
 
 
-def capable_backend(ls: ElixirCoderServer) -> Backend | None:
+def capable_backend(ls: ServerHost) -> Backend | None:
     """The configured model when it may write explanations, else None (never raises; may load: call off the loop)."""
     settings = ls.settings
     remote = bool(settings.remote_url)
@@ -47,14 +54,14 @@ def capable_backend(ls: ElixirCoderServer) -> Backend | None:
         return None
 
 
-def _explain_document(ls: ElixirCoderServer, text: str, result: Any, name: str, req: ExplainRequest) -> list[Explanation]:
+def _explain_document(ls: ServerHost, text: str, result: Any, name: str, req: ExplainRequest) -> list[Explanation]:
     targets = find_targets(result, name, req.line + 1, req.check)
     return [explain(t, text, result, filename=name, root=ls.workspace_root) for t in targets]
 
 
 async def on_explain(server: LanguageServer, *args: Any) -> dict[str, Any]:
     """`elixirCoder.explain` {uri, line (0-based), check?}: `{markdown, explanations: [{check, source, model}]}`."""
-    ls = cast("ElixirCoderServer", server)
+    ls = cast("ServerHost", server)
     arg = args[0] if len(args) == 1 else None
     try:
         req = ExplainRequest.parse(arg)

@@ -15,21 +15,20 @@ from __future__ import annotations
 import asyncio
 import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from lsprotocol import types as lsp
 from lsprotocol.converters import get_converter
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 
-from ..clarify import assess, clarification_comment
-from ..documents import uri_to_path
-from ..fixes import Edit
-from ..generate import Candidate, Outcome, Site, find_site, generate_checked
-from .code_actions import to_text_edits
+from elixir_coder.assist.clarify import assess, clarification_comment
+from elixir_coder.assist.fixes import Edit
+from elixir_coder.assist.generate import Candidate, Outcome, Site, find_site, generate_checked
 
-if TYPE_CHECKING:
-    from ..app import ElixirCoderServer
+from ..documents import uri_to_path
+from .code_actions import to_text_edits
+from .host import ServerHost
 
 GENERATE_COMMAND = "elixirCoder.generateImplementation"
 ANSWER_COMMAND = "elixirCoder.answerClarification"
@@ -47,10 +46,10 @@ class Pending:
 
 
 # Per-server state kept here, so the server class needs no new attributes.
-_pending: weakref.WeakKeyDictionary[LanguageServer, dict[str, Pending]] = weakref.WeakKeyDictionary()
+_pending: weakref.WeakKeyDictionary[object, dict[str, Pending]] = weakref.WeakKeyDictionary()
 
 
-def pending_for(ls: LanguageServer) -> dict[str, Pending]:
+def pending_for(ls: object) -> dict[str, Pending]:
     """Open questions per document URI for a server."""
     return _pending.setdefault(ls, {})
 
@@ -84,7 +83,7 @@ def _arg(args: tuple[Any, ...]) -> dict[str, Any]:
     raise JsonRpcInvalidParams(f"expected one object {{uri, line, ...}}, got {list(args)!r}")
 
 
-def _site(ls: ElixirCoderServer, arg: dict[str, Any]) -> tuple[Site, int | None]:
+def _site(ls: ServerHost, arg: dict[str, Any]) -> tuple[Site, int | None]:
     current = ls.document(arg["uri"])
     if current is None:
         raise JsonRpcInvalidParams(f"{arg['uri']} is not open")
@@ -110,7 +109,7 @@ def document_edit(uri: str, version: int | None, old: str, new: str, encoding: s
         text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), edits=list(edits))])
 
 
-async def _finish(ls: ElixirCoderServer, uri: str, version: int | None, outcome: Outcome) -> dict[str, Any]:
+async def _finish(ls: ServerHost, uri: str, version: int | None, outcome: Outcome) -> dict[str, Any]:
     """Apply a clean outcome through workspace/applyEdit; report a failure in words."""
     result: dict[str, Any] = {"rounds": outcome.rounds, "checked": len(outcome.tried), "message": outcome.summary()}
     if outcome.candidate is None or outcome.edited_text is None:
@@ -127,13 +126,13 @@ async def _finish(ls: ElixirCoderServer, uri: str, version: int | None, outcome:
             "code": outcome.candidate.code, "edit": get_converter().unstructure(edit)}
 
 
-def _root(ls: ElixirCoderServer) -> Any:
+def _root(ls: ServerHost) -> Any:
     return ls.workspace_root
 
 
 async def on_generate_implementation(server: LanguageServer, *args: Any) -> dict[str, Any]:
     """`elixirCoder.generateImplementation {uri, line}`: ask a question, or generate, check and apply."""
-    ls = cast("ElixirCoderServer", server)
+    ls = cast("ServerHost", server)
     arg = _arg(args)
     site, version = _site(ls, arg)
     uri = arg["uri"]
@@ -164,7 +163,7 @@ async def on_generate_implementation(server: LanguageServer, *args: Any) -> dict
 
 async def on_answer_clarification(server: LanguageServer, *args: Any) -> dict[str, Any]:
     """`elixirCoder.answerClarification {uri, line, answer, codes}`: regenerate with the answer, check, apply."""
-    ls = cast("ElixirCoderServer", server)
+    ls = cast("ServerHost", server)
     arg = _arg(args)
     answer = arg.get("answer")
     if not isinstance(answer, str) or not answer.strip():

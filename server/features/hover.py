@@ -9,11 +9,12 @@ from pathlib import Path
 
 from lsprotocol import types as lsp
 
-from ..analysis.issues import Finding, Issue
-from ..analysis.runner import AnalysisResult
-from ..explain import explain
+from elixir_coder.analysis.check_pages import check_page_path
+from elixir_coder.analysis.issues import Finding, Issue
+from elixir_coder.analysis.runner import AnalysisResult
+from elixir_coder.assist.explain import explain
+
 from .code_actions import finding_for, issue_for
-from .diagnostics import check_page_path
 
 # Page sections a hover quotes (Credo pages: What it finds / Why it matters / How to fix;
 # Sobelow pages: What it finds / The attack / How to fix).
@@ -49,12 +50,12 @@ def check_summary(source: str, code: str) -> str:
     """The check's one-line summary (Credo check class) or title (Sobelow finding type); '' when unknown."""
     try:
         if source == "credo":
-            from ..analysis.checks import find_check
+            from elixir_coder.analysis.checks import find_check
 
             cls = find_check(code)
             return cls.summary if cls is not None else ""
         if source == "sobelow":
-            from ..analysis.sobelow.base import FINDING_TYPES
+            from elixir_coder.analysis.sobelow.base import FINDING_TYPES
 
             return next((t.title for t in FINDING_TYPES if code in (t.name, t.module)), "")
     except Exception:  # noqa: BLE001 - a check module still being written must not break hover

@@ -279,11 +279,11 @@ async def test_remote_backend_serves_completions_from_serve_model(tmp_path: Path
     """The language server's remote backend against our own OpenAI-compatible server on loopback."""
     pytest.importorskip("starlette")
     from elixir_coder.model.registry import SHIPPED_DEFAULT, Registry
-    from elixir_coder.server.inference.app import ServerState, create_app
-    from elixir_coder.server.inference.auth import ApiKeys, hash_key
-    from elixir_coder.server.inference.batching import Batcher
-    from elixir_coder.server.inference.instances import InstanceSpec, ModelInstance, ModelPool
-    from elixir_coder.server.inference.runner import ServerThread
+    from elixir_coder.serving.app import ServerState, create_app
+    from elixir_coder.serving.auth import ApiKeys, hash_key
+    from elixir_coder.serving.batching import Batcher
+    from elixir_coder.serving.instances import InstanceSpec, ModelInstance, ModelPool
+    from elixir_coder.serving.runner import ServerThread
 
     registry = Registry(tmp_path / "registry", shipped=SHIPPED_DEFAULT)
     instance = ModelInstance(InstanceSpec("default", str(SHIPPED_DEFAULT / "base")), registry, "cpu", None,

@@ -89,7 +89,7 @@ def test_shipped_default_model_is_complete_and_small():
         manifest = validate_model_dir(root / name)
         assert manifest.adapter == (None if name == "base" else name)
         assert manifest.quantization.startswith("int8")
-        assert manifest.prompt_format in ("fim-psm", "plain")
+        assert manifest.prompt_format in ("fim-psm", "fim-spm", "plain")
         assert manifest.special_tokens["fim_middle"] == "<fim_middle>"
         total += sum(p.stat().st_size for p in (root / name).rglob("*") if p.is_file())
     assert total <= 40 * 1024 * 1024

@@ -154,3 +154,52 @@ def test_train_corpus_cli(tree, tmp_path, capsys):
     assert manifest["slices"]["phoenix"]["files"]["train"] > 0
     assert main(["train", "corpus", "--out", str(out), "--no-debian", "--slice-dir", "rails"]) == 1
     assert "SLICE=DIR" in capsys.readouterr().err
+
+
+def _write_shard(path, records):
+    import gzip
+
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        for rec in records:
+            fh.write(json.dumps(rec) + "\n")
+
+
+def test_shared_corpus_shards_split_by_repository_with_provenance(tmp_path):
+    """Shard records keep repo, commit and license; whole held-out repositories go to valid or test, and the
+    slices come from the corpus tags."""
+    from elixir_coder.training.corpus import HELD_OUT_REPOS
+
+    test_repo, valid_repo = HELD_OUT_REPOS["test"][0], HELD_OUT_REPOS["valid"][0]
+    records = []
+    for repo, tags in (("someone/lib_a", ["exunit"]), (test_repo, ["phoenix"]), (valid_repo, ["nerves"])):
+        for i in range(6):
+            records.append({"repo": repo, "commit": "c" * 40, "license": "MIT", "path": f"lib/m{i}.ex",
+                            "tags": tags, "text": module_text(f"{repo.split('/')[1].title().replace('_', '')}M{i}x{i}")})
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    _write_shard(shards / "elixir-000.jsonl.gz", records)
+    out = tmp_path / "c"
+    m = build_corpus(default_sources(shards=shards), out, CorpusOptions(), log=lambda *_: None)
+    by_split = {s: read_documents(out, s) for s in ("train", "valid", "test")}
+    assert {r["repo"] for r in by_split["train"]} == {"someone/lib_a"}
+    assert {r["repo"] for r in by_split["test"]} == {test_repo}
+    assert {r["repo"] for r in by_split["valid"]} == {valid_repo}
+    assert all(r["license"] == "MIT" and r["commit"] == "c" * 40 for s in by_split.values() for r in s)
+    assert {tuple(r["slices"]) for r in by_split["test"]} == {("phoenix",)}
+    assert m["held_out_repos"]["test"] == [test_repo]
+    assert m["counts"]["test"] == len(by_split["test"]) == 6
+    # the manifest names the sources without machine paths
+    assert all(not str(src["root"]).startswith("/") for src in m["sources"])
+
+
+def test_a_broken_shard_line_is_a_clear_error(tmp_path):
+    import gzip
+
+    from elixir_coder.training.corpus import CorpusError
+
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    with gzip.open(shards / "elixir-000.jsonl.gz", "wt") as fh:
+        fh.write('{"repo": "a/b", "path": "x.ex"}\n')
+    with pytest.raises(CorpusError, match="elixir-000.jsonl.gz:1"):
+        build_corpus(default_sources(shards=shards), tmp_path / "c", CorpusOptions(), log=lambda *_: None)

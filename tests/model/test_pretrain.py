@@ -10,7 +10,7 @@ pytest.importorskip("transformers")
 
 from elixir_coder.training.config import load_preset  # noqa: E402
 from elixir_coder.training.corpus import CorpusOptions, build_corpus, default_sources, read_documents  # noqa: E402
-from elixir_coder.training.pretrain import TokenStream, chunk_text, fim_split, lr_at, pretrain  # noqa: E402
+from elixir_coder.training.pretrain import TokenStream, chunk_text, cut_suffix, fim_split, lr_at, pretrain  # noqa: E402
 from elixir_coder.training.tokenizer import save_tokenizer, special_token_ids, train_tokenizer  # noqa: E402
 
 
@@ -63,6 +63,31 @@ def test_fim_stream_format(workdir):
     blocks = stream.blocks(0)
     assert blocks.shape[1] == 65
     assert torch.equal(blocks, stream.blocks(0))  # deterministic per epoch
+
+
+def test_spm_stream_puts_the_suffix_first_and_the_middle_right_after_the_prefix(workdir):
+    _, tok = workdir
+    ids = special_token_ids(tok)
+    text = "defmodule A do\n  def a, do: 1\n  def b, do: 2\nend\n"
+    stream = TokenStream(tok, [text] * 10, 64, fim_rate=1.0, seed=5, fim_format="spm")
+    seq = stream.token_ids(0)
+    start = 0
+    for _ in range(10):
+        p, s, m = (seq.index(ids[k], start) for k in ("fim_prefix", "fim_suffix", "fim_middle"))
+        end = seq.index(ids["eos"], start)
+        assert p + 1 == s < m < end  # <pre> <suf> suffix <mid> prefix middle <eos>
+        suffix = tok.decode(seq[s + 1 : m])
+        prefix_and_middle = tok.decode(seq[m + 1 : end])
+        assert text.startswith(prefix_and_middle) and text.endswith(suffix)
+        start = end + 1
+
+
+def test_cut_suffix_keeps_whole_lines():
+    suffix = "".join(f"  line {i}\n" for i in range(100))
+    cut = cut_suffix(suffix, 50)
+    assert suffix.startswith(cut) and cut.endswith("\n") and len(cut) <= 50
+    assert cut_suffix("short", 50) == "short"
+    assert cut_suffix("x" * 80, 50) == "x" * 50  # one long line is cut at the limit
 
 
 def test_lr_schedule():

@@ -92,3 +92,25 @@ def test_plain_prompt_for_models_without_fim(tok: ModelTokenizer, tok_path: Path
     with pytest.raises(ValueError, match="FIM"):
         build_prompt(no_fim, PREFIX, SUFFIX, budget=50, fim=True)
 
+
+
+def test_spm_order_puts_the_suffix_first_and_ends_with_the_prefix(tok: ModelTokenizer) -> None:
+    """SPM: <fim_prefix> <fim_suffix> suffix <fim_middle> prefix, so the middle continues the prefix."""
+    for budget in (16, 40, 250):
+        p = build_prompt(tok, PREFIX, SUFFIX, budget=budget, order="spm")
+        assert len(p.tokens) <= budget
+        assert p.tokens[:2] == ["<fim_prefix>", "<fim_suffix>"] and p.tokens.count("<fim_middle>") == 1
+    whole = build_prompt(tok, PREFIX, SUFFIX, budget=100_000, order="spm")
+    m = whole.tokens.index("<fim_middle>")
+    dec = lambda ts: tok.decode([tok.token_id(t) for t in ts])  # noqa: E731
+    assert dec(whole.tokens[2:m]) == SUFFIX and dec(whole.tokens[m + 1 :]) == PREFIX
+
+
+def test_manifest_fim_order() -> None:
+    import dataclasses
+
+    m = tiny_manifest()
+    assert dataclasses.replace(m, prompt_format="fim-spm").fim_order == "spm"
+    assert dataclasses.replace(m, prompt_format="fim-spm").has_fim
+    assert dataclasses.replace(m, prompt_format="fim-psm").fim_order == "psm"
+    assert not dataclasses.replace(m, prompt_format="plain").has_fim

@@ -119,7 +119,7 @@ def test_model_cli_list_promote_show(tiny_model: Path, tmp_path: Path) -> None:
     reg.register(_version_dir(tiny_model, tmp_path, "v9"))
 
     def cli(*a: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "elixir_coder.server.cli", "model", "--registry",
+        return subprocess.run([sys.executable, "-m", "elixir_coder.cli", "model", "--registry",
                                str(reg.root), *a], capture_output=True, text=True)
 
     assert "v9" in cli("list").stdout
@@ -161,7 +161,7 @@ def _cli(*a: str, home: Path) -> subprocess.CompletedProcess[str]:
     import os
 
     env = {**os.environ, "ELIXIR_CODER_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "elixir_coder.server.cli", *a], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "elixir_coder.cli", *a], capture_output=True, text=True,
                           env=env, timeout=120)
 
 
@@ -185,7 +185,8 @@ def test_complete_command_without_any_model(tmp_path: Path, monkeypatch: pytest.
                                             capsys: pytest.CaptureFixture[str]) -> None:
     import argparse
 
-    from elixir_coder.model import cli_commands, registry
+    from elixir_coder.cli import model as cli_commands
+    from elixir_coder.model import registry
 
     monkeypatch.setattr(registry, "SHIPPED_DEFAULT", tmp_path / "no-shipped")
     monkeypatch.setenv("ELIXIR_CODER_HOME", str(tmp_path / "home"))

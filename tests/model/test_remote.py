@@ -165,11 +165,11 @@ def test_version_and_context_length_from_models(recorder: Recorder) -> None:
 def served() -> Iterator[str]:
     pytest.importorskip("starlette")
     from elixir_coder.model.registry import Registry
-    from elixir_coder.server.inference.app import ServerState, create_app
-    from elixir_coder.server.inference.auth import ApiKeys, hash_key
-    from elixir_coder.server.inference.batching import Batcher
-    from elixir_coder.server.inference.instances import InstanceSpec, ModelInstance, ModelPool
-    from elixir_coder.server.inference.runner import ServerThread
+    from elixir_coder.serving.app import ServerState, create_app
+    from elixir_coder.serving.auth import ApiKeys, hash_key
+    from elixir_coder.serving.batching import Batcher
+    from elixir_coder.serving.instances import InstanceSpec, ModelInstance, ModelPool
+    from elixir_coder.serving.runner import ServerThread
 
     registry = Registry(Path("/nonexistent-registry"), shipped=DEFAULT)
     inst = ModelInstance(InstanceSpec("default", str(DEFAULT / "base")), registry, "cpu", None,

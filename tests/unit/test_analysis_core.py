@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from elixir_coder.server.analysis.credo_config import CredoConfigError, parse_credo_config
-from elixir_coder.server.analysis.directives import apply_directives, find_directives
-from elixir_coder.server.analysis.issues import Issue, priority_name, priority_to_int
-from elixir_coder.server.analysis.scope import ScopeIndex
-from elixir_coder.server.analysis.source import SourceDecodeError, SourceFile
-from elixir_coder.server.analysis.terms import Atom, Regex, TermError, parse_term_file, to_plain
+from elixir_coder.analysis.credo_config import CredoConfigError, parse_credo_config
+from elixir_coder.analysis.directives import apply_directives, find_directives
+from elixir_coder.analysis.issues import Issue, priority_name, priority_to_int
+from elixir_coder.analysis.scope import ScopeIndex
+from elixir_coder.analysis.source import SourceDecodeError, SourceFile
+from elixir_coder.analysis.terms import Atom, Regex, TermError, parse_term_file, to_plain
 
 CREDO_EXS = """
 # project config

@@ -9,8 +9,7 @@ import shutil
 
 import pytest
 
-from elixir_coder.model.engine import Completion, GenerationRequest
-from elixir_coder.server.clarify import (
+from elixir_coder.assist.clarify import (
     assess_candidates,
     ast_similarity,
     clarification_comment,
@@ -20,7 +19,8 @@ from elixir_coder.server.clarify import (
     semantic_entropy,
     type_pool,
 )
-from elixir_coder.server.generate import Candidate, find_site, generate_checked, repair_prompt, what_line
+from elixir_coder.assist.generate import Candidate, find_site, generate_checked, repair_prompt, what_line
+from elixir_coder.model.engine import Completion, GenerationRequest
 
 needs_elixir = pytest.mark.skipif(shutil.which("elixir") is None, reason="needs Elixir")
 

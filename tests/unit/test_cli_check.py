@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from elixir_coder.server.cli import main
+from elixir_coder.cli.main import main
 
 SAMPLE = textwrap.dedent(
     """\
@@ -41,7 +41,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def run_cli(*args: str) -> tuple[int, str, str]:
     proc = subprocess.run(
-        [sys.executable, "-m", "elixir_coder.server.cli", *args], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "elixir_coder.cli", *args], capture_output=True, text=True, check=False
     )
     return proc.returncode, proc.stdout, proc.stderr
 
@@ -122,7 +122,7 @@ def test_analyzer_mix_uses_the_real_tools_json(project: Path, tmp_path_factory: 
     )
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
     proc = subprocess.run(
-        [sys.executable, "-m", "elixir_coder.server.cli", "check", "lib", "--analyzer", "mix", "--format", "json"],
+        [sys.executable, "-m", "elixir_coder.cli", "check", "lib", "--analyzer", "mix", "--format", "json"],
         capture_output=True,
         text=True,
         env=env,

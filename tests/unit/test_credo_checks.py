@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from elixir_coder.server.analysis.checks import CheckContext, CredoCheck, load_checks
-from elixir_coder.server.analysis.issues import Issue, priority_to_int
-from elixir_coder.server.analysis.source import SourceFile
+from elixir_coder.analysis.checks import CheckContext, CredoCheck, load_checks
+from elixir_coder.analysis.issues import Issue, priority_to_int
+from elixir_coder.analysis.source import SourceFile
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ROOT / "docs" / "checks" / "credo"

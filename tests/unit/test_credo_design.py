@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from elixir_coder.server.analysis.checks import CheckContext, load_checks
-from elixir_coder.server.analysis.issues import Issue
-from elixir_coder.server.analysis.source import SourceFile
+from elixir_coder.analysis.checks import CheckContext, load_checks
+from elixir_coder.analysis.issues import Issue
+from elixir_coder.analysis.source import SourceFile
 
 CHECKS = load_checks()
 

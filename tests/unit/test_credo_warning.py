@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from elixir_coder.server.analysis.checks import CheckContext, load_checks
-from elixir_coder.server.analysis.issues import Issue
-from elixir_coder.server.analysis.source import SourceFile
+from elixir_coder.analysis.checks import CheckContext, load_checks
+from elixir_coder.analysis.issues import Issue
+from elixir_coder.analysis.source import SourceFile
 
 CHECKS = load_checks()
 
@@ -308,8 +308,8 @@ def test_wrong_test_filename_negative() -> None:
 
 
 def test_missed_metadata_key_reads_the_config_of_the_given_root_for_relative_names(tmp_path, monkeypatch) -> None:
-    from elixir_coder.server.analysis.runner import AnalysisOptions, analyze_sources
-    from elixir_coder.server.analysis.source import SourceFile
+    from elixir_coder.analysis.runner import AnalysisOptions, analyze_sources
+    from elixir_coder.analysis.source import SourceFile
 
     (tmp_path / "mix.exs").write_text("defmodule App.MixProject do\nend\n")
     (tmp_path / "config").mkdir()

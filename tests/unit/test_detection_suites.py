@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from elixir_coder.analysis.sobelow.base import FINDING_TYPES
 from elixir_coder.benchmarks.detection import (
     CREDO_CATEGORIES,
     DATA,
@@ -27,7 +28,6 @@ from elixir_coder.benchmarks.detection import (
     tally,
     write_report,
 )
-from elixir_coder.server.analysis.sobelow.base import FINDING_TYPES
 
 # --- the sample files ------------------------------------------------------------------------------
 
@@ -54,7 +54,7 @@ def test_credo_suite_covers_all_categories_and_enabled_checks() -> None:
     categories = known_checks("credo")
     assert {categories[c] for c in checks} == set(CREDO_CATEGORIES)
     # every check Credo enables by default has a labelled finding, except LongQuoteBlocks (150+ lines)
-    from elixir_coder.server.analysis.checks import load_checks
+    from elixir_coder.analysis.checks import load_checks
 
     enabled = {n for n, cls in load_checks().items() if cls.enabled_by_default}
     assert enabled - checks == {"Credo.Check.Refactor.LongQuoteBlocks"}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from elixir_coder.assist.generate import find_site
 from elixir_coder.benchmarks.elixir_eval import load_suite
 from elixir_coder.benchmarks.end_to_end import FlowResult, problem_document, summarise
-from elixir_coder.server.generate import find_site
 
 
 def test_every_elixir_eval_prompt_is_a_generation_site():

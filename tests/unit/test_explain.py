@@ -8,13 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from elixir_coder.model.engine import Completion, Engine, GenerationRequest
-from elixir_coder.server.analysis.issues import Finding, Issue
-from elixir_coder.server.analysis.runner import AnalysisOptions, AnalysisResult, analyze_sources
-from elixir_coder.server.analysis.sobelow.base import make_finding
-from elixir_coder.server.analysis.source import SourceFile
-from elixir_coder.server.cli import main
-from elixir_coder.server.explain import (
+from elixir_coder.analysis.issues import Finding, Issue
+from elixir_coder.analysis.runner import AnalysisOptions, AnalysisResult, analyze_sources
+from elixir_coder.analysis.sobelow.base import make_finding
+from elixir_coder.analysis.source import SourceFile
+from elixir_coder.assist.explain import (
     REWRITES,
     Explanation,
     Target,
@@ -27,8 +25,10 @@ from elixir_coder.server.explain import (
     target_name,
     write_with_model,
 )
-from elixir_coder.server.fixes import FINDING_FIXERS, FIXERS
-from elixir_coder.server.retrieval import cwe_table, default_index, load_page, page_names, tokenize
+from elixir_coder.assist.fixes import FINDING_FIXERS, FIXERS
+from elixir_coder.assist.retrieval import cwe_table, default_index, load_page, page_names, tokenize
+from elixir_coder.cli.main import main
+from elixir_coder.model.engine import Completion, Engine, GenerationRequest
 
 REPO = Path(__file__).resolve().parents[2]
 ROOT = Path("/nonexistent-project")

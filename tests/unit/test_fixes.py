@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from elixir_coder.server.analysis.checks import CheckContext, find_check, load_checks
-from elixir_coder.server.analysis.issues import Finding, Issue
-from elixir_coder.server.analysis.source import SourceFile
-from elixir_coder.server.features.diagnostics import DOCS_DIR
-from elixir_coder.server.fixes import (
+from elixir_coder.analysis.check_pages import DOCS_DIR
+from elixir_coder.analysis.checks import CheckContext, find_check, load_checks
+from elixir_coder.analysis.issues import Finding, Issue
+from elixir_coder.analysis.source import SourceFile
+from elixir_coder.assist.fixes import (
     FINDING_FIXERS,
     FIXERS,
     Edit,

@@ -18,20 +18,20 @@ import yaml
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")
 
+from elixir_coder.cli.main import main as cli_main  # noqa: E402
 from elixir_coder.model.engine import Engine, GenerationRequest  # noqa: E402
 from elixir_coder.model.registry import Registry  # noqa: E402
-from elixir_coder.server.cli import main as cli_main  # noqa: E402
-from elixir_coder.server.inference.app import (  # noqa: E402
+from elixir_coder.serving.app import (  # noqa: E402
     ApiError,
     ServerSettings,
     ServerState,
     create_app,
     parse_completion_request,
 )
-from elixir_coder.server.inference.auth import ApiKeys, RateLimiter, hash_key  # noqa: E402
-from elixir_coder.server.inference.batching import Batcher, BatchJob  # noqa: E402
-from elixir_coder.server.inference.instances import InstanceSpec, ModelInstance, ModelPool, SwapGuard  # noqa: E402
-from elixir_coder.server.inference.runner import ServerThread  # noqa: E402
+from elixir_coder.serving.auth import ApiKeys, RateLimiter, hash_key  # noqa: E402
+from elixir_coder.serving.batching import Batcher, BatchJob  # noqa: E402
+from elixir_coder.serving.instances import InstanceSpec, ModelInstance, ModelPool, SwapGuard  # noqa: E402
+from elixir_coder.serving.runner import ServerThread  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "model" / "default"

@@ -16,15 +16,15 @@ def test_runtime_dependencies_exclude_training_stack() -> None:
     for heavy in ("torch", "transformers", "peft"):
         assert heavy not in runtime
     assert any(d.startswith("torch") for d in project["optional-dependencies"]["train"])
-    assert project["scripts"]["elixir-coder"] == "elixir_coder.server.cli:main"
+    assert project["scripts"]["elixir-coder"] == "elixir_coder.cli.main:main"
 
 
 def test_runtime_modules_do_not_import_torch() -> None:
     code = (
         "import sys\n"
-        "import elixir_coder.server.app, elixir_coder.server.cli, elixir_coder.model.engine\n"
+        "import elixir_coder.server.app, elixir_coder.cli.main, elixir_coder.model.engine\n"
         "import elixir_coder.model.registry, elixir_coder.telemetry.store\n"
-        "elixir_coder.server.cli.build_parser()\n"
+        "elixir_coder.cli.main.build_parser()\n"
         "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'heavy import'\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

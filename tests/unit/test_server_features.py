@@ -7,8 +7,8 @@ from pathlib import Path
 
 from lsprotocol import types as lsp
 
-from elixir_coder.server.analysis.issues import Finding, Issue
-from elixir_coder.server.analysis.runner import AnalysisResult
+from elixir_coder.analysis.issues import Finding, Issue
+from elixir_coder.analysis.runner import AnalysisResult
 from elixir_coder.server.documents import (
     ExternalCache,
     analyse_document,

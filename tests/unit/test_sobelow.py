@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from elixir_coder.server.analysis.sobelow.base import file_meta
-from elixir_coder.server.analysis.sobelow.callsite import scan_file
-from elixir_coder.server.analysis.sobelow.runner import FINDING_TYPES, run_sobelow, to_sobelow_json
-from elixir_coder.server.analysis.sobelow.vuln import ADVISORIES, affected
-from elixir_coder.server.analysis.source import SourceFile
+from elixir_coder.analysis.sobelow.advisory import affected
+from elixir_coder.analysis.sobelow.base import file_meta
+from elixir_coder.analysis.sobelow.callsite import scan_file
+from elixir_coder.analysis.sobelow.dependencies import ADVISORIES
+from elixir_coder.analysis.sobelow.runner import FINDING_TYPES, run_sobelow, to_sobelow_json
+from elixir_coder.analysis.source import SourceFile
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 APP = DATA / "phoenix_app"

@@ -166,7 +166,7 @@ def test_feedback_cli(tmp_path: Path) -> None:
     store.record(Event(EventKind.COMPLETION_ACCEPTED, "a", model_version="v1"))
     env = {**os.environ, "ELIXIR_CODER_FEEDBACK_DB": str(db)}
     run = lambda *a: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "elixir_coder.server.cli", "feedback", *a], capture_output=True, text=True, env=env
+        [sys.executable, "-m", "elixir_coder.cli", "feedback", *a], capture_output=True, text=True, env=env
     )
     out = run("stats").stdout
     assert "v1 / base: 1/1" in out and "p95" in out

@@ -1,6 +1,6 @@
 /**
  * Which program starts the language server: `elixirCoder.server.path`, else `elixir-coder` on
- * PATH, else `PYTHON -m elixir_coder.server.cli`. Each failure becomes one sentence that tells
+ * PATH, else `PYTHON -m elixir_coder.cli`. Each failure becomes one sentence that tells
  * the user what to install or set. Free of `vscode` so Node tests can import it.
  */
 import { spawnSync } from "node:child_process";
@@ -103,7 +103,7 @@ export function resolveServerCommand(opts: ServerCommandOptions): ServerCommand 
     return { ok: false, message: `ElixirCoder: ${what}. ${INSTALL_HINT}` };
   }
   if (opts.probePython !== false) {
-    const probe = spawnSync(python, ["-c", "import elixir_coder.server.cli"], { encoding: "utf8", timeout: 20000 });
+    const probe = spawnSync(python, ["-c", "import elixir_coder.cli.main"], { encoding: "utf8", timeout: 20000 });
     if (probe.error !== undefined || probe.status !== 0) {
       return {
         ok: false,
@@ -112,5 +112,5 @@ export function resolveServerCommand(opts: ServerCommandOptions): ServerCommand 
       };
     }
   }
-  return { ok: true, command: python, args: ["-m", "elixir_coder.server.cli", "serve", ...extra], via: "python" };
+  return { ok: true, command: python, args: ["-m", "elixir_coder.cli", "serve", ...extra], via: "python" };
 }

@@ -49,7 +49,7 @@ test("without elixir-coder, a Python that imports the server is used", () => {
   const python = which("python3");
   assert.ok(python, "python3 is needed for this test");
   const got = resolveServerCommand({ pythonPath: python, envPath: "" });
-  assert.deepEqual(got, { ok: true, command: python, args: ["-m", "elixir_coder.server.cli", "serve"], via: "python" });
+  assert.deepEqual(got, { ok: true, command: python, args: ["-m", "elixir_coder.cli", "serve"], via: "python" });
 });
 
 test("without elixir-coder and python3 on PATH the message names both", () => {

@@ -1,0 +1,1 @@
+"""Sobelow Command injection (CI.*) finding types, one per module."""

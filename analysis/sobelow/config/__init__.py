@@ -1,0 +1,1 @@
+"""Sobelow Configuration (Config.*) finding types, one per module."""

@@ -1,0 +1,1 @@
+"""Sobelow Atom exhaustion (DOS.*) finding types, one per module."""

@@ -1,0 +1,1 @@
+"""Sobelow Misc.* finding types, one per module."""

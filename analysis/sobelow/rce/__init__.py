@@ -1,0 +1,1 @@
+"""Sobelow Remote code execution (RCE.*) finding types, one per module."""

@@ -1,0 +1,1 @@
+"""Sobelow SQL injection (SQL.*) finding types, one per module."""

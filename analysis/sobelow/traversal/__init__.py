@@ -1,0 +1,1 @@
+"""Sobelow Directory traversal (Traversal.*) finding types, one per module."""

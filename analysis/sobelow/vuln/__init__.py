@@ -1,0 +1,1 @@
+"""Sobelow Known vulnerable dependencies (Vuln.*) finding types, one per module."""

@@ -1,0 +1,1 @@
+"""Sobelow Cross-site scripting (XSS.*) finding types, one per module."""

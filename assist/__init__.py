@@ -1,0 +1,1 @@
+"""What the language server and the command line both offer: explanations, fixes, clarification, generation."""

@@ -1,0 +1,1 @@
+"""The `elixir-coder` command line: the one place that wires every package's subcommands together."""

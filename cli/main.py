@@ -1,0 +1,145 @@
+"""The `elixir-coder` command line: `serve`, `check`, and the model and training subcommands.
+
+The CLI is the composition root: it is the one place that reaches into every package, and
+it imports each area's commands lazily so `elixir-coder check` never loads torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+# Modules that contribute subcommands through `register(subparsers)`; a missing or broken
+# one must not take the rest of the CLI down.
+_COMMAND_MODULES = (
+    "elixir_coder.cli.model",
+    "elixir_coder.training.cli_commands",
+    "elixir_coder.telemetry.cli_commands",
+    "elixir_coder.benchmarks.cli_commands",
+    "elixir_coder.cli.serve_model",
+    "elixir_coder.cli.generate",
+    "elixir_coder.cli.explain",
+)
+
+
+class CliError(Exception):
+    """An error the CLI reports as one line and a non-zero exit status."""
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from elixir_coder.analysis.external import run_external
+    from elixir_coder.analysis.formats import exit_status, render
+    from elixir_coder.analysis.runner import AnalysisOptions, analyze_paths
+
+    paths = [Path(p) for p in args.paths]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise CliError(f"no such file or directory: {', '.join(missing)}")
+    root = Path(args.root) if args.root else _project_root(paths[0])
+    options = AnalysisOptions(
+        strict=True if args.strict else None,
+        only=tuple(args.only or ()),
+        enable=tuple(args.enable or ()),
+        credo=args.format != "sobelow-json",
+        sobelow=args.format != "credo-json",
+    )
+    result = None
+    if args.analyzer in ("mix", "auto"):
+        result = run_external(root, strict=bool(args.strict))
+        if result is None and args.analyzer == "mix":
+            raise CliError("--analyzer mix: credo/sobelow not in mix.lock or mix not on PATH")
+    if result is None:
+        result = analyze_paths(paths, root=root, options=options)
+    sys.stdout.write(render(result, args.format))
+    for problem in result.problems:
+        if args.format != "text":
+            print(f"{problem.filename}:{problem.line}: {problem.message}", file=sys.stderr)
+    return 0 if args.mute_exit_status else exit_status(result)
+
+
+def _project_root(path: Path) -> Path:
+    """Nearest directory at or above `path` holding mix.exs, else the current directory."""
+    start = path.resolve()
+    for candidate in [start, *start.parents]:
+        if (candidate / "mix.exs").is_file():
+            return candidate
+    return Path.cwd()
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from elixir_coder.server import app
+
+    if args.tcp is not None:
+        app.run_tcp(args.host, args.tcp)
+    else:
+        app.run_stdio()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every available subcommand."""
+    parser = argparse.ArgumentParser(prog="elixir-coder", description="AI assistant and analyzer for Elixir.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug information to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+    serve.add_argument("--tcp", type=int, metavar="PORT", help="listen on a TCP port instead of stdio")
+    serve.add_argument("--host", default="127.0.0.1", help="address for --tcp (default 127.0.0.1)")
+    serve.set_defaults(func=_cmd_serve)
+
+    check = sub.add_parser("check", help="run the Credo- and Sobelow-compatible analyzer")
+    check.add_argument("paths", nargs="+", help="files or directories")
+    check.add_argument(
+        "--format", choices=["text", "json", "credo-json", "sobelow-json"], default="text", help="output format"
+    )
+    check.add_argument("--strict", action="store_true", help="include low-priority issues (like mix credo --strict)")
+    check.add_argument("--only", action="append", metavar="CHECK", help="run only checks whose name contains CHECK")
+    check.add_argument("--enable", action="append", metavar="CHECK", help="also run an opt-in check")
+    check.add_argument("--root", help="project root with .credo.exs and mix.lock (default: nearest mix.exs)")
+    check.add_argument(
+        "--analyzer", choices=["builtin", "mix", "auto"], default="builtin", help="built-in analyzer or the real tools"
+    )
+    check.add_argument("--mute-exit-status", action="store_true", help="exit 0 even when issues are found")
+    check.set_defaults(func=_cmd_check)
+
+    for module_name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                logging.getLogger(__name__).debug("commands of %s unavailable: %s", module_name, exc)
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `elixir-coder` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        print(f"elixir-coder: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the CLI boundary turns any failure into one line
+        if args.verbose:
+            raise
+        print(f"elixir-coder: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

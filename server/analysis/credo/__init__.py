@@ -1,1 +1,0 @@
-"""Credo-compatible checks, one module per Credo category."""

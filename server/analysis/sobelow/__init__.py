@@ -1,1 +1,0 @@
-"""Sobelow-compatible security checks."""

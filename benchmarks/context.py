@@ -53,15 +53,16 @@ DEPS = {  # deps/<name> from a corpus repository's lib/
 CONFIGS: dict[str, dict[str, Any]] = {
     "baseline": {"guided_decoding": False, "repository_context": False},
     "mgd": {"guided_decoding": True, "repository_context": False},
+    "defs-64": {"guided_decoding": False, "repository_context": True, "repository_context_tokens": 64},
     "repo-64": {"guided_decoding": False, "repository_context": True, "repository_context_tokens": 64},
     "repo-128": {"guided_decoding": False, "repository_context": True, "repository_context_tokens": 128},
     "repo-192": {"guided_decoding": False, "repository_context": True, "repository_context_tokens": 192},
+    "repo-comments-128": {"guided_decoding": False, "repository_context": True, "repository_context_tokens": 128},
     "both-128": {"guided_decoding": True, "repository_context": True, "repository_context_tokens": 128},
-    "defs-64": {"guided_decoding": False, "repository_context": True, "repository_context_tokens": 64},
-    "repo-raw-128": {"guided_decoding": False, "repository_context": True, "repository_context_tokens": 128},
 }
 # How each configuration builds its repository context (server/repo_context.py's options).
-CONTEXT_OPTIONS: dict[str, dict[str, bool]] = {"defs-64": {"windows": False}, "repo-raw-128": {"comment_windows": False}}
+CONTEXT_OPTIONS: dict[str, dict[str, bool]] = {"defs-64": {"windows": False},
+                                               "repo-comments-128": {"comment_windows": True}}
 _CALL = re.compile(r"(?<![\w.:])((?:__MODULE__|[A-Z]\w*)(?:\.[A-Z]\w*)*|:[a-z_]\w*)\.([a-z_]\w*[?!]?)")
 
 
@@ -372,9 +373,10 @@ def main(argv: list[str] | None = None) -> int:
             app = apps[0]
             singles = [c for c in cases if c.kind == "single" and c.path.startswith(app)][: args.server_cases]
             plain = [replace(c, path=c.path.split("::", 1)[1]) for c in singles]
-            for name, options in (("all on (default)", {}),
-                                  ("all off", {"guidedDecoding": False, "repositoryContext": False,
-                                               "checkedProposals": False})):
+            for name, options in (("defaults (guided, checked; no repository context)", {}),
+                                  ("guided, checked and repository context (128)", {"repositoryContext": True}),
+                                  ("all three off", {"guidedDecoding": False, "repositoryContext": False,
+                                                     "checkedProposals": False})):
                 with tempfile.TemporaryDirectory() as tmp:
                     write_project(Path(tmp) / "project", repos[app], deps)
                     run = asyncio.run(server_run(plain, {**options, "modelPath": str(args.model_path)}, Path(tmp)))

@@ -9,9 +9,10 @@ Two kinds of snippet, most useful first:
 2. The windows of other project files most similar to the code before the cursor, by BM25 over
    identifier tokens (as Tabby ranks its snippets): 12-line windows every 6 lines.
 
-Every line is written as an Elixir comment, windows under a `# Path: lib/...` line, so the
-model reads them as notes rather than as code of the current file, and `build_prompt` puts them
-in front of the file under their own token budget (model/prompt.py).
+Definitions are written as Elixir comments; windows follow as code under a `# Path: lib/...`
+line (as Tabby lays out its snippets; the shipped model completed calls slightly better from code
+than from commented code, docs/reports/context.md). `build_prompt` puts them in front of the
+file under their own token budget (model/prompt.py).
 """
 
 from __future__ import annotations
@@ -161,11 +162,11 @@ class RepoContext:
         api_index: what exists (project, deps, standard library).
         root: the project folder (paths in the prompt are relative to it).
         windows: add similar windows of other files (else definitions only).
-        comment_windows: write windows as comments (else as code under their `# Path:` line).
+        comment_windows: write windows as comments too (default: as code under their `# Path:` line).
     """
 
     def __init__(self, api_index: ApiIndex, root: Path | None, windows: bool = True,
-                 comment_windows: bool = True) -> None:
+                 comment_windows: bool = False) -> None:
         self.api_index = api_index
         self.root = root
         self.windows = WindowIndex(api_index.project)

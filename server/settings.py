@@ -41,7 +41,8 @@ class Settings:
         checked_proposals: cut back or drop proposals that add a Credo warning or a Sobelow
             finding (server/completion_findings.py).
         repository_context: put definitions and similar code from other project files into the
-            prompt (server/repo_context.py).
+            prompt (server/repo_context.py); off by default: with the shipped model it cost more
+            milliseconds than it gained (docs/reports/context.md).
         repository_context_tokens: prompt tokens the repository context may add (docs/reports/context.md).
         adapter: `auto` (routed by file and project) or an adapter name.
         model_path: a model directory instead of the registry's current version.
@@ -72,7 +73,7 @@ class Settings:
     constrained_decoding: bool = True
     guided_decoding: bool = True
     checked_proposals: bool = True
-    repository_context: bool = True
+    repository_context: bool = False
     repository_context_tokens: int = 128
     adapter: str = "auto"
     model_path: str | None = None

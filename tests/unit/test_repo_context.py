@@ -57,7 +57,10 @@ def test_definitions_and_similar_windows(tmp_path: Path) -> None:
     assert "# Enum.filter" not in text  # the standard library is left to the model
     assert "# Path: lib/shop/billing.ex" in lines  # the most similar window
     assert "lib/shop/reminders.ex" not in text  # never the document itself
-    assert all(line.startswith("#") for line in lines)
+    assert "  def overdue_invoices(invoices, today) do" in lines  # a window, as code
+    commented = RepoContext(index, tmp_path, comment_windows=True).build(
+        tmp_path / "lib/shop/reminders.ex", DOC, len(DOC), api, 2000)
+    assert all(line.startswith("#") for line in commented.split("\n"))
     # Most useful first, within the limit.
     short = ctx.build(tmp_path / "lib/shop/reminders.ex", DOC, len(DOC), api, 60)
     assert len(short) <= 60 and short.startswith("# %Shop.Invoice") or short.startswith("# Shop.Accounts")

@@ -25,7 +25,7 @@ from typing import Any
 from .monitor import _IDENT_CHARS, ApiView, Monitor, Violation, has_prefix
 from .tokenizer import ModelTokenizer
 
-MAX_GUIDED = 12
+MAX_GUIDED = 6
 
 
 class _Node:

@@ -147,43 +147,45 @@ def resolve_calls(api: Any, line_prefix: str, text: str) -> tuple[int, int, int]
     return calls, resolved, unknown
 
 
-def run_config(name: str, cases: list[Case], roots: dict[str, Path], engine: Any, indexes: dict[str, Any]) -> list[Outcome]:
-    """Every case through the server's completion pipeline under one configuration."""
-    from elixir_coder.server.completion import cursor_context
-    from elixir_coder.server.completion_findings import FindingGuard
-    from elixir_coder.server.completion_syntax import SyntaxGuard
-    from elixir_coder.server.features.completion import CompletionStats, propose_with
-    from elixir_coder.server.repo_context import RepoContext
-    from elixir_coder.server.settings import Settings
-    from elixir_coder.server.workspace import module_header, signature_context
+class ConfigRunner:
+    """One configuration of the server's completion pipeline (its settings, checks and context builders)."""
 
-    settings = replace(Settings(), **CONFIGS[name])
-    guard, findings = SyntaxGuard(), FindingGuard()
-    contexts = {app: RepoContext(indexes[app], roots[app], **CONTEXT_OPTIONS.get(name, {})) for app in roots}
-    out = []
-    for case in cases:
+    def __init__(self, name: str, roots: dict[str, Path], engine: Any, indexes: dict[str, Any]) -> None:
+        from elixir_coder.server.completion_findings import FindingGuard
+        from elixir_coder.server.completion_syntax import SyntaxGuard
+        from elixir_coder.server.repo_context import RepoContext
+        from elixir_coder.server.settings import Settings
+
+        self.settings = replace(Settings(), **CONFIGS[name])
+        self.guard, self.findings = SyntaxGuard(), FindingGuard()
+        self.contexts = {app: RepoContext(indexes[app], roots[app], **CONTEXT_OPTIONS.get(name, {})) for app in roots}
+        self.roots, self.engine, self.indexes = roots, engine, indexes
+
+    def run(self, case: Case) -> Outcome:
+        """One case (the project index already holds the case's document)."""
+        from elixir_coder.server.completion import cursor_context
+        from elixir_coder.server.features.completion import CompletionStats, propose_with
+        from elixir_coder.server.workspace import module_header, signature_context
+
         app, rel = case.path.split("::", 1)
-        path = roots[app] / rel
-        index = indexes[app]
-        index.project.update(path, case.document)
+        path, index, settings, engine = self.roots[app] / rel, self.indexes[app], self.settings, self.engine
         ctx = cursor_context(case.document[: case.offset], case.document[case.offset:])
         stats = CompletionStats()
         timing = {"context": 0.0}
         seen: dict[str, Any] = {}
 
-        def api(case: Case = case, path: Path = path, index: Any = index, seen: dict = seen) -> Any:
+        def api() -> Any:
             seen["api"] = index.at(path, case.document, case.offset)
             return seen["api"]
 
-        def repository(cursor_api: Any, case: Case = case, path: Path = path, app: str = app,
-                       timing: dict = timing) -> str:
+        def repository(cursor_api: Any) -> str:
             t = time.perf_counter()
-            text = contexts[app].build(path, case.document, case.offset, cursor_api,
-                                       4 * settings.repository_context_tokens)
+            text = self.contexts[app].build(path, case.document, case.offset, cursor_api,
+                                            4 * settings.repository_context_tokens)
             timing["context"] = (time.perf_counter() - t) * 1000
             return text
 
-        def header(case: Case = case, path: Path = path, index: Any = index) -> str:
+        def header() -> str:
             prefix = case.document[: case.offset]
             if len(prefix) <= 2 * settings.completion_prompt_tokens:
                 return ""
@@ -192,15 +194,30 @@ def run_config(name: str, cases: list[Case], roots: dict[str, Path], engine: Any
 
         calls_before = engine.calls
         t0 = time.perf_counter()
-        texts = propose_with(engine, ctx, settings, header, lambda: False, stats, guard, api, findings, repository)
+        texts = propose_with(engine, ctx, settings, header, lambda: False, stats, self.guard, api, self.findings,
+                             repository)
         ms = (time.perf_counter() - t0) * 1000
         text = texts[0] if texts else ""
         calls, resolved, unknown = resolve_calls(seen["api"], ctx.line_prefix, text)
         last = engine.last or []
-        out.append(Outcome(text, ms, calls, resolved, unknown, stats.guided,
-                           sum(getattr(c, "guide_ms", 0.0) for c in last) if engine.calls > calls_before else 0.0,
-                           timing["context"]))
-        index.project.update(path, case.original)
+        guide_ms = sum(getattr(c, "guide_ms", 0.0) for c in last) if engine.calls > calls_before else 0.0
+        return Outcome(text, ms, calls, resolved, unknown, stats.guided, guide_ms, timing["context"])
+
+
+def run_configs(names: list[str], cases: list[Case], roots: dict[str, Path], engine: Any,
+                indexes: dict[str, Any]) -> dict[str, list[Outcome]]:
+    """Every case under every configuration, the configurations interleaved per case (in an order
+    rotated from case to case) so that a machine whose load changes over the run weighs on all alike."""
+    runners = {name: ConfigRunner(name, roots, engine, indexes) for name in names}
+    out: dict[str, list[Outcome]] = {name: [] for name in names}
+    for n, case in enumerate(cases):
+        app, rel = case.path.split("::", 1)
+        project = indexes[app].project
+        project.update(roots[app] / rel, case.document)
+        for k in range(len(names)):
+            name = names[(n + k) % len(names)]
+            out[name].append(runners[name].run(case))
+        project.update(roots[app] / rel, case.original)
     return out
 
 
@@ -328,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     from elixir_coder.model.engine import Engine
     from elixir_coder.server.api_index import ApiIndex
     from elixir_coder.server.deps_index import DepsIndex
+    from elixir_coder.server.stdlib_api import cache_dir as stdlib_cache_dir
     from elixir_coder.server.stdlib_api import load_stdlib
     from elixir_coder.server.workspace_index import ProjectIndex
 
@@ -363,27 +381,36 @@ def main(argv: list[str] | None = None) -> int:
             cases += singles[: args.single_per_app] + calls[: args.call_per_app]
         engine = RecordingEngine(Engine(args.model_path))
         engine.engine.warm_up()
-        runs: dict[str, list[Outcome]] = {}
-        for name in [c.strip() for c in args.configs.split(",") if c.strip()]:
-            runs[name] = run_config(name, cases, roots, engine, indexes)
-            print(name, "done", flush=True)
+        runs = run_configs([c.strip() for c in args.configs.split(",") if c.strip()], cases, roots, engine, indexes)
         summary = summarize(cases, runs)
         server: dict[str, Any] = {}
         if args.server_cases:
             app = apps[0]
             singles = [c for c in cases if c.kind == "single" and c.path.startswith(app)][: args.server_cases]
             plain = [replace(c, path=c.path.split("::", 1)[1]) for c in singles]
-            for name, options in (("defaults (guided, checked; no repository context)", {}),
-                                  ("guided, checked and repository context (128)", {"repositoryContext": True}),
-                                  ("all three off", {"guidedDecoding": False, "repositoryContext": False,
-                                                     "checkedProposals": False})):
-                with tempfile.TemporaryDirectory() as tmp:
-                    write_project(Path(tmp) / "project", repos[app], deps)
-                    run = asyncio.run(server_run(plain, {**options, "modelPath": str(args.model_path)}, Path(tmp)))
-                run.pop("outputs")
-                run.pop("case_ms")
-                server[name] = run
-                print(name, json.dumps(run["latency"]), flush=True)
+            settings_under_test = (
+                ("defaults (guided, checked; no repository context)", {}),
+                ("guided, checked and repository context (128)", {"repositoryContext": True}),
+                ("all three off", {"guidedDecoding": False, "repositoryContext": False, "checkedProposals": False}),
+            )
+            pooled: dict[str, list[float]] = {name: [] for name, _ in settings_under_test}
+            # Two rounds, the settings alternating, so that a change of machine load weighs on each alike.
+            for _ in range(2):
+                for name, options in settings_under_test:
+                    with tempfile.TemporaryDirectory() as tmp:
+                        write_project(Path(tmp) / "project", repos[app], deps)
+                        # The standard-library listing as an installed server has it cached, so that
+                        # the timed requests do not share the machine with a first `elixir` run.
+                        (Path(tmp) / "home" / "cache").mkdir(parents=True)
+                        for listing in stdlib_cache_dir().glob("stdlib-*.txt.gz"):
+                            shutil.copy(listing, Path(tmp) / "home" / "cache" / listing.name)
+                        run = asyncio.run(server_run(plain, {**options, "modelPath": str(args.model_path)},
+                                                     Path(tmp)))
+                    pooled[name] += run["case_ms"][1:]  # the first request of a fresh server is cold
+            for name, values in pooled.items():
+                server[name] = {"latency": {"single": {"n": len(values), "p50_ms": round(percentile(values, 50), 1),
+                                                       "p95_ms": round(percentile(values, 95), 1)}}}
+                print(name, json.dumps(server[name]["latency"]), flush=True)
         meta = {"date": time.strftime("%Y-%m-%d"), "model": f"{args.model_path.name} {engine.version}",
                 "cases": len(cases), "apps": apps, "deps": sorted(deps), "seed": args.seed,
                 "load_start": load_start, "load_end": os.getloadavg()[0]}

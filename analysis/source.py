@@ -11,6 +11,8 @@ from pathlib import Path
 import tree_sitter_elixir
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
+from .syntax_location import first_syntax_cause
+
 # Files larger than this are analysed line-wise only: tree-sitter copes, but users never
 # write such files by hand and a generated blob should not stall the editor.
 MAX_PARSE_BYTES = 5 * 1024 * 1024
@@ -237,23 +239,11 @@ class SourceFile:
         return self.by_type("call")
 
     def syntax_problems(self) -> list[SyntaxProblem]:
-        """The first ERROR or MISSING node of the tree, as a syntax problem (empty when the file parses)."""
+        """Where the parse first goes wrong (`syntax_location`), as one problem; empty when the file parses."""
         root = self.root
         if root is None or not root.has_error:
             return []
-        for n in self.walk():
-            if n.is_missing:
-                return [
-                    SyntaxProblem(
-                        self.line_of(n), self.column_of(n), f"syntax error: missing {n.type!r}"
-                    )
-                ]
-            if n.type == "ERROR":
-                snippet = self.node_text(n).strip().splitlines()
-                near = snippet[0][:40] if snippet else ""
-                return [
-                    SyntaxProblem(
-                        self.line_of(n), self.column_of(n), f"syntax error before: {near!r}" if near else "syntax error"
-                    )
-                ]
-        return [SyntaxProblem(1, 1, "syntax error")]
+        cause = first_syntax_cause(root)
+        if cause is None:
+            return [SyntaxProblem(1, 1, "syntax error")]
+        return [SyntaxProblem(self.line_of(cause.node), self.column_of(cause.node), cause.message)]

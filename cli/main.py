@@ -73,6 +73,13 @@ def _project_root(path: Path) -> Path:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from elixir_coder.server import app
 
+    unsupported = [flag for flag, value in (("--node-ipc", args.node_ipc), ("--pipe", args.pipe),
+                                            ("--socket", args.socket)) if value]
+    if unsupported:
+        raise CliError(f"serve: the {unsupported[0]} transport is not supported; use stdio (the default, "
+                       "or --stdio) or --tcp PORT")
+    if args.tcp is not None and args.stdio:
+        raise CliError("serve: choose one of --stdio and --tcp")
     if args.tcp is not None:
         app.run_tcp(args.host, args.tcp)
     else:
@@ -89,6 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument("--tcp", type=int, metavar="PORT", help="listen on a TCP port instead of stdio")
     serve.add_argument("--host", default="127.0.0.1", help="address for --tcp (default 127.0.0.1)")
+    # What vscode-languageclient and other LSP clients append to the command line: stdio is
+    # served; the client's process id is not needed (over stdio the server ends when the client
+    # closes its stdin); the transports this server does not speak are refused in one clear line.
+    serve.add_argument("--stdio", action="store_true", help="serve over stdin/stdout (the default)")
+    serve.add_argument("--clientProcessId", metavar="PID", help=argparse.SUPPRESS)
+    serve.add_argument("--node-ipc", action="store_true", help=argparse.SUPPRESS)
+    serve.add_argument("--pipe", metavar="NAME", help=argparse.SUPPRESS)
+    serve.add_argument("--socket", metavar="PORT", help=argparse.SUPPRESS)
     serve.set_defaults(func=_cmd_serve)
 
     check = sub.add_parser("check", help="run the Credo- and Sobelow-compatible analyzer")

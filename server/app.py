@@ -71,6 +71,7 @@ SERVER_NAME = "elixir-coder"
 SERVER_VERSION = "0.1.0"
 CONFIG_SECTION = "elixirCoder"
 STATUS_REQUEST = "elixirCoder/status"
+STATUS_CHANGED = "elixirCoder/statusChanged"
 RATE_EXPLANATION_COMMAND = "elixirCoder.rateExplanation"
 ACTION_TAKEN_COMMAND = "elixirCoder.actionTaken"
 PARAMLESS_REQUESTS = frozenset({STATUS_REQUEST})
@@ -251,6 +252,7 @@ class ElixirCoderServer(LanguageServer):
         loop.call_soon_threadsafe(self._progress, stage, message)
 
     def _progress(self, stage: str, message: str) -> None:
+        self.notify_status(loading=stage == "begin")
         if stage == "begin":
             self._load_count += 1
             self._progress_begun = asyncio.ensure_future(self._progress_begin(f"elixir-coder-load-{self._load_count}",
@@ -260,6 +262,14 @@ class ElixirCoderServer(LanguageServer):
         begun, self._progress_begun = self._progress_begun, None
         if begun is not None:
             asyncio.ensure_future(self._progress_end(begun, message))
+
+    def notify_status(self, loading: bool) -> None:
+        """`elixirCoder/statusChanged` with the status, so status bars follow a load without polling."""
+        try:
+            # At "begin" the load thread may not have flagged itself yet: the notification says so.
+            self.protocol.notify(STATUS_CHANGED, {**self.status(), "loading": loading or self.models.loading})
+        except Exception as exc:  # noqa: BLE001 - a courtesy; the status request still answers
+            log.info("status notification not sent: %s", exc)
 
     def _supports_progress(self) -> bool:
         window = self.client_capabilities.window if self.client_capabilities else None

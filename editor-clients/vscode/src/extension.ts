@@ -21,9 +21,17 @@ import {
   actionByPrefix,
   missingServerCommands,
 } from "./acceptance";
+import {
+  EXPLAIN_COMMAND,
+  EXPLAIN_SCHEME,
+  GENERATE_COMMAND,
+  explanationMarkdown,
+  explanationPath,
+  generationNotice,
+} from "./explainView";
 import { resolveServerCommand } from "./serverCommand";
 import { SECTION, serverSettings, toggledCompletions } from "./settings";
-import { STATUS_METHOD, parseStatus, statusView } from "./status";
+import { STATUS_CHANGED, STATUS_METHOD, parseStatus, statusView } from "./status";
 
 const LANGUAGES = ["elixir", "eex", "heex"];
 const POLL_BUSY_MS = 2000;
@@ -32,7 +40,11 @@ const POLL_IDLE_MS = 15000;
 let client: LanguageClient | undefined;
 let statusItem: vscode.StatusBarItem | undefined;
 let pollTimer: NodeJS.Timeout | undefined;
+let lastSeverity: ReturnType<typeof statusView>["severity"] | undefined;
 const tracker = new SuggestionTracker();
+// The explanations shown so far, served read-only under EXPLAIN_SCHEME to the markdown preview.
+const explanations = new Map<string, string>();
+const explanationChanged = new vscode.EventEmitter<vscode.Uri>();
 
 function config(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration(SECTION);
@@ -51,6 +63,7 @@ function showStatus(view: ReturnType<typeof statusView>): void {
   if (statusItem === undefined) {
     return;
   }
+  lastSeverity = view.severity;
   statusItem.text = view.text;
   statusItem.tooltip = view.tooltip;
   statusItem.backgroundColor = view.severity === "error" ?
@@ -80,6 +93,19 @@ function schedulePoll(delay: number): void {
   pollTimer = setTimeout(() => {
     void refreshStatus().then((busy) => schedulePoll(busy ? POLL_BUSY_MS : POLL_IDLE_MS));
   }, delay);
+}
+
+/** Shows an explanation's markdown in a preview beside the code (as plain markdown if there is no preview). */
+async function showExplanation(markdown: string, args: readonly unknown[]): Promise<void> {
+  const uri = vscode.Uri.from({ scheme: EXPLAIN_SCHEME, path: explanationPath(args) });
+  explanations.set(uri.path, markdown);
+  explanationChanged.fire(uri);
+  try {
+    await vscode.commands.executeCommand("markdown.showPreviewToSide", uri);
+  } catch {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+  }
 }
 
 /** Runs the server's code action whose title starts with `prefix` at the cursor. */
@@ -134,6 +160,23 @@ function startClient(context: vscode.ExtensionContext): void {
     ]),
     initializationOptions: serverSettings(readSet),
     middleware: {
+      // The server's commands run through here whether a code action, a palette command or
+      // another extension invoked them: show what they return.
+      executeCommand: async (command, args, next) => {
+        const result: unknown = await next(command, args);
+        if (command === EXPLAIN_COMMAND) {
+          const markdown = explanationMarkdown(result);
+          if (markdown !== undefined) {
+            await showExplanation(markdown, args);
+          }
+        } else if (command === GENERATE_COMMAND) {
+          const notice = generationNotice(result);
+          if (notice !== undefined) {
+            void vscode.window.showInformationMessage(notice);
+          }
+        }
+        return result;
+      },
       workspace: {
         // Answer workspace/configuration with the server keys only (never `server.path`).
         configuration: (params, token, next) => {
@@ -147,11 +190,22 @@ function startClient(context: vscode.ExtensionContext): void {
         const result = await next(document, position, ctx, token);
         const items = Array.isArray(result) ? result : (result?.items ?? []);
         tracker.noteItems(items.map((i) => ({ command: i.command })));
+        if (lastSeverity !== "ok" && lastSeverity !== "off") {
+          schedulePoll(300);  // a model answered or is loading: the status bar catches up now
+        }
         return result;
       },
     },
   };
   client = new LanguageClient("elixirCoder", "ElixirCoder", serverOptions, clientOptions);
+  // The server tells when a model starts or finishes loading; polling covers older servers.
+  client.onNotification(STATUS_CHANGED, (raw: unknown) => {
+    try {
+      showStatus(statusView(parseStatus(raw)));
+    } catch {
+      schedulePoll(0);
+    }
+  });
   client.start().then(() => {
     const advertised = client?.initializeResult?.capabilities.executeCommandProvider?.commands;
     for (const name of missingServerCommands(advertised)) {
@@ -173,11 +227,17 @@ function startClient(context: vscode.ExtensionContext): void {
 export function activate(context: vscode.ExtensionContext): void {
   statusItem = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);
   statusItem.command = "elixirCoder.showStatus";
-  context.subscriptions.push(statusItem);
+  context.subscriptions.push(statusItem, explanationChanged);
+  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(EXPLAIN_SCHEME, {
+    onDidChange: explanationChanged.event,
+    provideTextDocumentContent: (uri) => explanations.get(uri.path) ?? "",
+  }));
   context.subscriptions.push(
     vscode.commands.registerCommand("elixirCoder.explainDiagnostic",
       () => runActionByPrefix(EXPLAIN_PREFIX, "explain")),
-    vscode.commands.registerCommand("elixirCoder.generateImplementation",
+    // Not the server's `elixirCoder.generateImplementation` (vscode-languageclient registers that
+    // one from executeCommandProvider): this palette command finds the action at the cursor.
+    vscode.commands.registerCommand("elixirCoder.generateAtCursor",
       () => runActionByPrefix(GENERATE_PREFIX, "generate")),
     vscode.commands.registerCommand("elixirCoder.toggleCompletions", async () => {
       const next = toggledCompletions(config().get("completionsEnabled"));

@@ -6,6 +6,9 @@
 /** The custom request's method name. */
 export const STATUS_METHOD = "elixirCoder/status";
 
+/** The server's notification when the model's state changes; its params are a status. */
+export const STATUS_CHANGED = "elixirCoder/statusChanged";
+
 /** What `elixirCoder/status` returns. */
 export interface ServerStatus {
   modelLoaded: boolean;

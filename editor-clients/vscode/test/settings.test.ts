@@ -80,9 +80,16 @@ test("the manifest registers the languages, commands and status", () => {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"));
   assert.deepEqual(pkg.activationEvents, ["onLanguage:elixir", "onLanguage:eex", "onLanguage:heex"]);
   const commands = pkg.contributes.commands.map((c: { command: string }) => c.command);
-  for (const c of ["elixirCoder.explainDiagnostic", "elixirCoder.generateImplementation",
+  for (const c of ["elixirCoder.explainDiagnostic", "elixirCoder.generateAtCursor",
     "elixirCoder.toggleCompletions", "elixirCoder.showStatus"]) {
     assert.ok(commands.includes(c), c);
+  }
+  // The extension contributes the languages itself, so it starts without ElixirLS.
+  const languages = pkg.contributes.languages.map((l: { id: string }) => l.id);
+  assert.deepEqual(languages, ["elixir", "eex", "heex"]);
+  for (const l of pkg.contributes.languages as { configuration: string }[]) {
+    const conf = JSON.parse(readFileSync(path.join(ROOT, l.configuration), "utf8"));
+    assert.ok(conf.comments && conf.brackets.length > 0, l.configuration);
   }
   const ext = readFileSync(path.join(ROOT, "src", "extension.ts"), "utf8");
   for (const c of commands) {

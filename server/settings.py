@@ -44,6 +44,8 @@ class Settings:
             prompt (server/repo_context.py); off by default: with the shipped model it cost more
             milliseconds than it gained (docs/reports/context.md).
         repository_context_tokens: prompt tokens the repository context may add (docs/reports/context.md).
+        completion_alternatives: proposals per request, 1 to 3; past the first, sampled only when the
+            first came within 25 ms (clients cycle through them).
         adapter: `auto` (routed by file and project) or an adapter name.
         model_path: a model directory instead of the registry's current version.
         device / compute_type: CTranslate2 device and compute type (None: int8 on CPU).
@@ -75,6 +77,7 @@ class Settings:
     checked_proposals: bool = True
     repository_context: bool = False
     repository_context_tokens: int = 128
+    completion_alternatives: int = 1
     adapter: str = "auto"
     model_path: str | None = None
     device: str = "cpu"
@@ -105,6 +108,7 @@ _ALIASES = {  # camelCase names as VS Code and Neovim users write them
     "checkedProposals": "checked_proposals",
     "repositoryContext": "repository_context",
     "repositoryContextTokens": "repository_context_tokens",
+    "completionAlternatives": "completion_alternatives",
     "modelPath": "model_path",
     "computeType": "compute_type",
     "remoteUrl": "remote_url",
@@ -123,9 +127,9 @@ _OPTIONAL_STRINGS = ("docs_base_url", "model_path", "compute_type", "remote_url"
                      "remote_api_key", "telemetry_path")
 
 _MINIMUM = {"max_file_bytes": 1, "debounce_ms": 0, "completion_max_tokens": 1, "completion_prompt_tokens": 32,
-            "clarify_clusters": 2}
+            "clarify_clusters": 2, "completion_alternatives": 1, "repository_context_tokens": 0}
 _MAXIMUM = {"debounce_ms": 60_000, "completion_max_tokens": 1024, "completion_prompt_tokens": 8192,
-            "edit_check_delay_seconds": 3600}
+            "edit_check_delay_seconds": 3600, "completion_alternatives": 3, "repository_context_tokens": 1024}
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,10 @@ REJECT_COMMAND = "elixirCoder.completionRejected"
 # Enough for 95% of the rest-of-line completions in held-out Elixir (docs/reports/completion.md); each
 # token costs ~1 ms on one CPU core, and a longer cap only lengthens the slowest answers.
 SINGLE_LINE_TOKENS = 24
+# Alternatives (completionAlternatives > 1) are sampled only when the greedy proposal took at most
+# this long, so that asking for them never makes a slow answer slower.
+ALTERNATIVES_BUDGET_MS = 25.0
+ALTERNATIVES_TEMPERATURE = 0.7
 _WORD_TAIL = re.compile(r"[\w?!]+$")
 
 
@@ -99,18 +103,29 @@ class CompletionStats:
 def propose_with(backend: Backend, ctx: CursorContext, settings: Settings, header: Callable[[], str],
                  cancelled: Callable[[], bool], stats: CompletionStats, guard: SyntaxGuard | None = None,
                  api: Callable[[], Any] | None = None, findings: FindingGuard | None = None,
-                 repository: Callable[[Any], str] | None = None) -> list[str]:
+                 repository: Callable[[Any], str] | None = None,
+                 alternatives_budget_ms: float = ALTERNATIVES_BUDGET_MS) -> list[str]:
     """Generate and trim proposals for a cursor with a loaded backend (blocking).
 
     `header` builds the prompt's context (module head, signatures), `api` what exists at the
-    cursor and `repository` the repository context from it, all here, off the event loop. With `guard` (constrained decoding
-    on), each proposal is cut back until it adds no syntax error to the unit around the cursor,
-    or dropped; with `findings`, likewise until it adds no Credo warning or Sobelow finding.
+    cursor and `repository` the repository context from it, all here, off the event loop. With
+    `settings.completion_alternatives` > 1 and a fast first proposal, up to two sampled
+    alternatives follow it. With `guard` (constrained decoding on), each proposal is cut back
+    until it adds no syntax error to the unit around the cursor, or dropped; with `findings`,
+    likewise until it adds no Credo warning or Sobelow finding.
     """
     cursor_api = api() if api is not None else None
     repo = repository(cursor_api) if repository is not None and settings.repository_context and cursor_api else ""
-    completions = backend.generate(generation_request(ctx, settings, header(), cancelled, cursor_api, repo))
+    req = generation_request(ctx, settings, header(), cancelled, cursor_api, repo)
+    started = time.perf_counter()
+    completions = backend.generate(req)
+    first_ms = (time.perf_counter() - started) * 1000
     stats.generations += 1
+    if settings.completion_alternatives > 1 and first_ms <= alternatives_budget_ms and not cancelled():
+        # The greedy proposal came fast: sample up to two alternatives for clients that cycle.
+        completions = completions + backend.generate(replace(
+            req, temperature=ALTERNATIVES_TEMPERATURE, num_hypotheses=min(3, settings.completion_alternatives) - 1))
+        stats.generations += 1
     stats.guided += sum(getattr(c, "guided", 0) for c in completions)
     if cancelled() or any(c.finish_reason == "cancelled" for c in completions):
         stats.cancelled_generations += 1

@@ -380,3 +380,4 @@ async def test_a_proposal_that_adds_a_sobelow_finding_is_never_shown(tmp_path: P
                 assert stats["findingsCut"] + stats["findingsDropped"] == 0
         finally:
             await stop(c)
+

@@ -37,6 +37,7 @@ import ctranslate2
 
 from .constraints import BLOCK_OPENERS, CodeState, Verdict
 from .generation import Completion, GenerationRequest, cut_at_stops, sampling_options
+from .guided import MonitorGuide
 from .regions import unit_start
 from .tokenizer import ModelTokenizer
 
@@ -71,6 +72,8 @@ class ConstrainedCompletion(Completion):
     closed_enclosing: bool = False
     trimmed: int = 0
     constraint_ms: float = 0.0
+    guided: int = 0  # identifiers corrected by monitor-guided decoding (model/guided.py)
+    guide_ms: float = 0.0  # time the guide spent checking and restricting (included in `latency_ms`)
 
 
 @dataclass
@@ -112,6 +115,7 @@ class _Runner:
         # The state only needs the unit being written: lexing the whole file would cost ~0.7 ms per
         # KB of prefix on every request, and what is open outside the unit cannot be closed by it.
         self.initial = CodeState.from_text(req.prefix[unit_start(req.prefix):])
+        self.guide = MonitorGuide(self.tok, req.api, req.prefix) if req.api is not None else None
         self.init_s = time.perf_counter() - started
 
     def new_hyp(self) -> _Hyp:
@@ -145,6 +149,9 @@ class _Runner:
             hyp.reject_at = state.reject_at
             return True
         if hyp.cut_at is not None:
+            return True
+        if self.guide is not None and (wrong := self.guide.check(hyp, text, len(text) - len(piece))) is not None:
+            hyp.reject_at = max(0, wrong.at)
             return True
         if (self.req.stop or token_id in self.newline_ids) and cut_at_stops(text, self.req)[1]:
             hyp.stopped = True
@@ -190,6 +197,8 @@ class _Runner:
     def roll_back(self, hyp: _Hyp) -> bool:
         """After a rejected piece: drop the tokens from the one where the rejected lexeme starts and
         ban that continuation; False when the retry budget is spent."""
+        if self.guide is not None and self.guide.owns(hyp):
+            return self.guide.roll_back(self, hyp)
         at = hyp.reject_at or 0
         keep = next((i for i, end in enumerate(hyp.ends) if end > at), len(hyp.ids))
         if keep >= len(hyp.ids) or hyp.retries >= MAX_RETRIES:
@@ -233,6 +242,8 @@ class _Runner:
         if hyp.reject_at is not None:
             cut = min(cut, hyp.reject_at)
         text, was_cut = cut_at_stops(text[:cut], self.req)
+        if self.guide is not None:
+            text = self.guide.finish(text)
         text, trimmed = self._trim(text, hyp)
         hyp.state_s += time.perf_counter() - started
         if self.cancelled.is_set():
@@ -250,6 +261,8 @@ class _Runner:
             text, tokens, list(hyp.ids), log_prob, reason, elapsed_ms, retries=hyp.retries,
             rejected=tuple(hyp.rejected), closed_enclosing=hyp.cut_at is not None, trimmed=trimmed,
             constraint_ms=(hyp.state_s + self.init_s) * 1000,
+            guided=self.guide.corrections_of(hyp) if self.guide is not None else 0,
+            guide_ms=self.guide.stats.milliseconds if self.guide is not None else 0.0,
         )
 
     def _trim(self, text: str, hyp: _Hyp) -> tuple[str, int]:

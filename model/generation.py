@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .monitor import ApiView
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,10 @@ class GenerationRequest:
             related functions), kept within a share of the budget.
         constrained: keep completions lexically valid Elixir (model/constrained.py): no closer
             without its opener, no literal left open, stop where the enclosing block closes.
+        repository: code from other project files for the front of the prompt (server/repo_context.py).
+        repository_tokens: prompt tokens the repository context may take on top of `prompt_budget`.
+        api: what exists at the cursor (model/monitor.py); with `constrained`, identifiers after
+            `Module.`, struct keys and attributes are kept to existing ones (model/guided.py).
     """
 
     prefix: str
@@ -45,6 +53,9 @@ class GenerationRequest:
     cancelled: Callable[[], bool] | None = None
     context: str = ""
     constrained: bool = False
+    repository: str = ""
+    repository_tokens: int = 0
+    api: ApiView | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,8 @@ def fit_prefix_with_header(
 
 def build_prompt(
     tok: ModelTokenizer, prefix: str, suffix: str, budget: int = 384, suffix_share: float = 0.25, fim: bool = True,
-    header: str = "", header_share: float = 0.2, order: str = "psm",
+    header: str = "", header_share: float = 0.2, order: str = "psm", repository: str = "",
+    repository_budget: int = 0,
 ) -> Prompt:
     """Build a fill-in-the-middle prompt, or a plain left-to-right one when `fim` is False.
 
@@ -136,11 +137,17 @@ def build_prompt(
     The nearest lines are kept whole: the prefix loses lines at the top and the suffix at the
     bottom. The suffix gets at most `suffix_share` of the budget and the prefix the rest, so
     the whole prompt (special tokens included) never exceeds `budget` tokens. A `header`
-    goes in front of a prefix that had to be cut (see `fit_prefix_with_header`).
+    goes in front of a prefix that had to be cut (see `fit_prefix_with_header`). `repository`
+    (code from other files, server/repo_context.py) goes first, whole lines from its top within
+    `repository_budget` tokens, which come out of `budget`.
     """
+    repo: list[str] = []
+    if repository.strip() and repository_budget > 0:
+        repo, _ = fit_suffix(tok, repository.strip("\n") + "\n", min(repository_budget, budget // 2))
+    budget -= len(repo)
     if not fim:
         tokens, kept = fit_prefix_with_header(tok, prefix, budget, header, header_share)
-        return Prompt(tokens, kept, 0)
+        return Prompt(repo + tokens, kept, 0)
     s = tok.special
     if not all(s.get(k) for k in ("fim_prefix", "fim_suffix", "fim_middle")):
         raise ValueError("FIM prompt requested but the model's manifest names no FIM tokens")
@@ -148,8 +155,9 @@ def build_prompt(
     suffix_budget = int(room * suffix_share) if suffix.strip() else 0
     suf, suf_kept = fit_suffix(tok, suffix, suffix_budget)
     pre, pre_kept = fit_prefix_with_header(tok, prefix, room - len(suf), header, header_share)
+    # The repository context opens the prefix, in either order.
     if order == "spm":
-        tokens = [str(s["fim_prefix"]), str(s["fim_suffix"]), *suf, str(s["fim_middle"]), *pre]
+        tokens = [str(s["fim_prefix"]), str(s["fim_suffix"]), *suf, str(s["fim_middle"]), *repo, *pre]
     else:
-        tokens = [str(s["fim_prefix"]), *pre, str(s["fim_suffix"]), *suf, str(s["fim_middle"])]
+        tokens = [str(s["fim_prefix"]), *repo, *pre, str(s["fim_suffix"]), *suf, str(s["fim_middle"])]
     return Prompt(tokens, pre_kept, suf_kept)

@@ -34,6 +34,8 @@ from elixir_coder.telemetry.store import FeedbackStore, RetentionPolicy
 
 from .adapter_routing import adapter_for, project_deps
 from .analysed import Analysed
+from .api_index import ApiIndex, CursorApi
+from .deps_index import DepsIndex
 from .diagnostic_feedback import diagnostic_changes, diagnostic_counts
 from .documents import ExternalCache, Outcome, analyse_document, default_external_runner, uri_to_path
 from .features import completion as completion_feature
@@ -63,7 +65,9 @@ from .feedback import FeedbackTracker
 from .jsonrpc_guard import GuardedProtocol, serve_stdio, serve_tcp
 from .models import ModelService
 from .oversize import OversizeDocuments
+from .repo_context import RepoContext
 from .settings import Settings, parse_settings
+from .stdlib_api import cache_dir as stdlib_cache_dir
 from .workspace import ProjectIndex, module_header, signature_context
 
 log = logging.getLogger("elixir_coder.server")
@@ -111,6 +115,8 @@ class ElixirCoderServer(LanguageServer):
         self.metrics = Metrics()
         self.exporters: Exporters | None = None
         self.index = ProjectIndex(None)
+        self.api_index = ApiIndex(self.index)
+        self.repo_context: RepoContext | None = None
         self.deps: set[str] = set()
         self.recorder: Recorder | None = None
         self.recorder_path: str | None = None
@@ -359,11 +365,28 @@ class ElixirCoderServer(LanguageServer):
         signatures = signature_context(self.index, path, text, line=prefix.count("\n"))
         return "\n".join(part for part in (module_header(prefix), signatures) if part)
 
+    def cursor_api(self, path: Path | None, text: str, offset: int) -> CursorApi:
+        """What is callable at a cursor (for monitor-guided decoding), on the generation thread."""
+        return self.api_index.at(path, text, offset)
+
+    def repository_context(self, path: Path | None, text: str, offset: int, api: CursorApi) -> str:
+        """Definitions and similar code from other project files for the prompt, on the generation thread."""
+        if self.repo_context is None or self.repo_context.api_index is not self.api_index:
+            self.repo_context = RepoContext(self.api_index, self.workspace_root)
+        # ~4 characters per token; the prompt builder cuts to the token budget.
+        return self.repo_context.build(path, text, offset, api, 4 * self.settings.repository_context_tokens)
+
     async def index_workspace(self) -> None:
-        """Read the project's dependencies and index its modules (on the worker thread)."""
+        """Read the project's dependencies and index its modules (on the worker thread); `deps/`
+        sources and the standard library are read on threads of their own."""
+        self.api_index.preload()
         root = self.workspace_root
         if root is None:
             return
+        deps_index = DepsIndex(root, stdlib_cache_dir() / "deps",
+                               on_progress=lambda done, total: log.info("deps index: %d/%d files", done, total))
+        self.api_index.deps = deps_index
+        deps_index.start(watch=True)
         self.deps = await self.in_worker(project_deps, root)
         report = await self.in_worker(self.index.scan)
         log.info("project index: %s", report)
@@ -394,7 +417,11 @@ class ElixirCoderServer(LanguageServer):
                             "syntaxCut": self.completions.stats.syntax_cut,
                             "syntaxDropped": self.completions.stats.syntax_dropped,
                             "timeouts": self.completions.stats.timeouts,
-                            "errors": self.completions.stats.errors},
+                            "errors": self.completions.stats.errors,
+                            "findingsCut": self.completions.stats.findings_cut,
+                            "findingsDropped": self.completions.stats.findings_dropped,
+                            "guided": self.completions.stats.guided},
+            "apiIndex": self.api_index.status(),
             "completionsEnabled": self.settings.completions_enabled,
             "protocol": {**self.guard.stats.as_dict(), "open": self.guard.open_requests},
             "telemetry": {"enabled": recorder is not None, "written": recorder.written if recorder else 0,
@@ -436,6 +463,7 @@ async def on_initialize(ls: ElixirCoderServer, params: lsp.InitializeParams) -> 
     elif params.root_path:
         ls.workspace_root = Path(params.root_path)
     ls.index = ProjectIndex(ls.workspace_root)
+    ls.api_index = ApiIndex(ls.index)
     try:
         ls.exporters = Exporters(ls.metrics, ExportSettings.from_env())
     except Exception as exc:  # noqa: BLE001 - a bad exporter setting must not stop the editor's server
@@ -636,6 +664,8 @@ def on_shutdown(ls: ElixirCoderServer, params: Any) -> None:
     ls.request_pool.shutdown(wait=False, cancel_futures=True)
     ls.project_worker.shutdown(wait=False, cancel_futures=True)
     ls.completions.close()
+    if ls.api_index.deps is not None:
+        ls.api_index.deps.stop()
     if ls.recorder is not None:
         ls.recorder.close()
     if ls.exporters is not None:

@@ -37,6 +37,16 @@ class Settings:
         completion_prompt_tokens: prompt tokens at most; the prompt's length dominates latency on
             a CPU (the nearest lines are kept, so a short prompt still sees the cursor's context).
         constrained_decoding: keep completions lexically valid (see model/constraints.py).
+        guided_decoding: with constrained decoding, keep calls, struct keys and attributes to ones
+            that exist (model/guided.py, server/api_index.py).
+        checked_proposals: cut back or drop proposals that add a Credo warning or a Sobelow
+            finding (server/completion_findings.py).
+        repository_context: put definitions and similar code from other project files into the
+            prompt (server/repo_context.py); off by default: with the shipped model it cost more
+            milliseconds than it gained (docs/reports/context.md).
+        repository_context_tokens: prompt tokens the repository context may add (docs/reports/context.md).
+        completion_alternatives: proposals per request, 1 to 3; past the first, sampled only when the
+            first came within 25 ms (clients cycle through them).
         adapter: `auto` (routed by file and project) or an adapter name.
         model_path: a model directory instead of the registry's current version.
         device / compute_type: CTranslate2 device and compute type (None: int8 on CPU).
@@ -65,6 +75,11 @@ class Settings:
     completion_max_tokens: int = 64
     completion_prompt_tokens: int = 256
     constrained_decoding: bool = True
+    guided_decoding: bool = True
+    checked_proposals: bool = True
+    repository_context: bool = False
+    repository_context_tokens: int = 128
+    completion_alternatives: int = 1
     adapter: str = "auto"
     model_path: str | None = None
     device: str = "cpu"
@@ -92,6 +107,11 @@ _ALIASES = {  # camelCase names as VS Code and Neovim users write them
     "completionMaxTokens": "completion_max_tokens",
     "completionPromptTokens": "completion_prompt_tokens",
     "constrainedDecoding": "constrained_decoding",
+    "guidedDecoding": "guided_decoding",
+    "checkedProposals": "checked_proposals",
+    "repositoryContext": "repository_context",
+    "repositoryContextTokens": "repository_context_tokens",
+    "completionAlternatives": "completion_alternatives",
     "modelPath": "model_path",
     "computeType": "compute_type",
     "remoteUrl": "remote_url",
@@ -110,9 +130,9 @@ _OPTIONAL_STRINGS = ("docs_base_url", "model_path", "compute_type", "remote_url"
                      "remote_api_key", "telemetry_path")
 
 _MINIMUM = {"max_file_bytes": 1, "debounce_ms": 0, "completion_max_tokens": 1, "completion_prompt_tokens": 32,
-            "clarify_clusters": 2}
+            "clarify_clusters": 2, "completion_alternatives": 1, "repository_context_tokens": 0}
 _MAXIMUM = {"debounce_ms": 60_000, "completion_max_tokens": 1024, "completion_prompt_tokens": 8192,
-            "edit_check_delay_seconds": 3600}
+            "edit_check_delay_seconds": 3600, "completion_alternatives": 3, "repository_context_tokens": 1024}
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:

@@ -16,8 +16,9 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types as lsp
 
@@ -25,6 +26,7 @@ from elixir_coder.model.engine import GenerationRequest
 from elixir_coder.telemetry.events import new_request_id
 
 from ..completion import CompletionCache, CursorContext, cursor_context, trim_completion, unique_proposals
+from ..completion_findings import FindingGuard
 from ..completion_syntax import SyntaxGuard
 from ..feedback import FeedbackTracker, Shown
 from ..models import Backend, ModelService
@@ -37,6 +39,10 @@ REJECT_COMMAND = "elixirCoder.completionRejected"
 # Enough for 95% of the rest-of-line completions in held-out Elixir (docs/reports/completion.md); each
 # token costs ~1 ms on one CPU core, and a longer cap only lengthens the slowest answers.
 SINGLE_LINE_TOKENS = 24
+# Alternatives (completionAlternatives > 1) are sampled only when the greedy proposal took at most
+# this long, so that asking for them never makes a slow answer slower.
+ALTERNATIVES_BUDGET_MS = 25.0
+ALTERNATIVES_TEMPERATURE = 0.7
 _WORD_TAIL = re.compile(r"[\w?!]+$")
 
 
@@ -55,8 +61,16 @@ class Proposals:
 
 
 def generation_request(ctx: CursorContext, settings: Settings, header: str,
-                       cancelled: Callable[[], bool]) -> GenerationRequest:
-    """The model request for a cursor: one line or a block, within the settings' limits."""
+                       cancelled: Callable[[], bool], api: Any = None, repository: str = "") -> GenerationRequest:
+    """The model request for a cursor: one line or a block, within the settings' limits.
+
+    `api` (what exists at the cursor, server/api_index.py) guides decoding when constrained and
+    guided decoding are both on; `repository` is the repository context for the prompt."""
+    extra: dict[str, Any] = {}
+    if api is not None and settings.constrained_decoding and settings.guided_decoding:
+        extra["api"] = api
+    if repository and settings.repository_context:
+        extra.update(repository=repository, repository_tokens=settings.repository_context_tokens)
     return GenerationRequest(
         prefix=ctx.prefix,
         suffix=ctx.suffix,
@@ -68,6 +82,7 @@ def generation_request(ctx: CursorContext, settings: Settings, header: str,
         context=header,
         cancelled=cancelled,
         constrained=settings.constrained_decoding,
+        **extra,
     )
 
 
@@ -82,29 +97,53 @@ class CompletionStats:
     syntax_dropped: int = 0  # proposals dropped by it: every prefix broke the file more than nothing
     timeouts: int = 0  # requests answered empty because the budget ran out
     errors: int = 0  # requests answered empty because the model failed (logged)
+    findings_cut: int = 0  # proposals shortened because they added a Credo warning or Sobelow finding
+    findings_dropped: int = 0  # proposals dropped for it: no prefix was free of the new finding
+    guided: int = 0  # identifiers monitor-guided decoding corrected to existing names
 
 
 def propose_with(backend: Backend, ctx: CursorContext, settings: Settings, header: Callable[[], str],
-                 cancelled: Callable[[], bool], stats: CompletionStats, guard: SyntaxGuard | None = None
-                 ) -> list[str]:
+                 cancelled: Callable[[], bool], stats: CompletionStats, guard: SyntaxGuard | None = None,
+                 api: Callable[[], Any] | None = None, findings: FindingGuard | None = None,
+                 repository: Callable[[Any], str] | None = None,
+                 alternatives_budget_ms: float = ALTERNATIVES_BUDGET_MS) -> list[str]:
     """Generate and trim proposals for a cursor with a loaded backend (blocking).
 
-    `header` builds the prompt's context (module head, signatures) here, off the event loop.
-    With `guard` (constrained decoding on), each proposal is cut back until it adds no syntax
-    error to the unit around the cursor, or dropped.
+    `header` builds the prompt's context (module head, signatures), `api` what exists at the
+    cursor and `repository` the repository context from it, all here, off the event loop. With
+    `settings.completion_alternatives` > 1 and a fast first proposal, up to two sampled
+    alternatives follow it. With `guard` (constrained decoding on), each proposal is cut back
+    until it adds no syntax error to the unit around the cursor, or dropped; with `findings`,
+    likewise until it adds no Credo warning or Sobelow finding.
     """
-    completions = backend.generate(generation_request(ctx, settings, header(), cancelled))
+    cursor_api = api() if api is not None else None
+    repo = repository(cursor_api) if repository is not None and settings.repository_context and cursor_api else ""
+    req = generation_request(ctx, settings, header(), cancelled, cursor_api, repo)
+    started = time.perf_counter()
+    completions = backend.generate(req)
+    first_ms = (time.perf_counter() - started) * 1000
     stats.generations += 1
+    if settings.completion_alternatives > 1 and first_ms <= alternatives_budget_ms and not cancelled():
+        # The greedy proposal came fast: sample up to two alternatives for clients that cycle.
+        completions = completions + backend.generate(replace(
+            req, temperature=ALTERNATIVES_TEMPERATURE, num_hypotheses=min(3, settings.completion_alternatives) - 1))
+        stats.generations += 1
+    stats.guided += sum(getattr(c, "guided", 0) for c in completions)
     if cancelled() or any(c.finish_reason == "cancelled" for c in completions):
         stats.cancelled_generations += 1
         return []
     texts = unique_proposals([trim_completion(c.text, ctx) for c in completions])
-    if guard is None:
-        return texts
-    checked = [guard.check(ctx.prefix, ctx.suffix, text, ctx.multiline) for text in texts]
-    stats.syntax_cut += sum(c.cut and bool(c.text.strip()) for c in checked)
-    stats.syntax_dropped += sum(not c.text.strip() for c in checked)
-    return unique_proposals([c.text for c in checked])
+    if guard is not None:
+        checked = [guard.check(ctx.prefix, ctx.suffix, text, ctx.multiline) for text in texts]
+        stats.syntax_cut += sum(c.cut and bool(c.text.strip()) for c in checked)
+        stats.syntax_dropped += sum(not c.text.strip() for c in checked)
+        texts = unique_proposals([c.text for c in checked])
+    if findings is not None:
+        found = [findings.check(ctx.prefix, ctx.suffix, text, ctx.multiline) for text in texts]
+        stats.findings_cut += sum(f.cut and bool(f.text.strip()) for f in found)
+        stats.findings_dropped += sum(f.cut and not f.text.strip() for f in found)
+        texts = unique_proposals([f.text for f in found])
+    return texts
 
 
 class CompletionFeature:
@@ -122,6 +161,7 @@ class CompletionFeature:
         self.tracker = tracker
         self.cache = CompletionCache()
         self.guard = SyntaxGuard()
+        self.findings = FindingGuard()
         self.on_progress = on_progress
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="elixir-coder-generation")
         self._seq: dict[str, int] = {}
@@ -169,7 +209,9 @@ class CompletionFeature:
     # --- proposing -----------------------------------------------------------------------------
 
     async def propose(self, uri: str, text: str, offset: int, settings: Settings, adapter: str,
-                      header: Callable[[], str] = str, path: str | None = None) -> Proposals:
+                      header: Callable[[], str] = str, path: str | None = None,
+                      api: Callable[[], Any] | None = None,
+                      repository: Callable[[Any], str] | None = None) -> Proposals:
         """Proposals at `offset` of `text`; empty (with a reason) while the model loads or when overtaken.
 
         When an A/B experiment runs, the version comes from its stable assignment for this
@@ -201,7 +243,8 @@ class CompletionFeature:
         try:
             texts = await asyncio.get_running_loop().run_in_executor(
                 self.executor, propose_with, backend, ctx, settings, header, cancelled, self.stats,
-                self.guard if settings.constrained_decoding else None)
+                self.guard if settings.constrained_decoding else None, api,
+                self.findings if settings.checked_proposals else None, repository)
         except asyncio.CancelledError:
             stop.set()  # $/cancelRequest: the generation thread sees it at its next step
             raise

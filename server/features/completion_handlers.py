@@ -76,7 +76,9 @@ async def _proposals(ls: ServerHost, uri: str, position: lsp.Position, feature: 
             text, offset = cursor.text, cursor.offset
             proposals = await ls.completions.propose(uri, text, offset, ls.settings, cursor.adapter,
                                                      header=partial(ls.prompt_context, path, text, offset),
-                                                     path=str(path) if path else uri)
+                                                     path=str(path) if path else uri,
+                                                     api=partial(ls.cursor_api, path, text, offset),
+                                                     repository=partial(ls.repository_context, path, text, offset))
         # Recording scrubs the text around the cursor: regexes hold the GIL, so not on the event loop.
         await ls.in_request_thread(ls.completions.remember, uri, path, doc.language_id, proposals)
         if proposals.model_version is not None:

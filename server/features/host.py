@@ -18,6 +18,7 @@ from elixir_coder.telemetry.metrics import Metrics
 from elixir_coder.telemetry.recorder import Recorder
 
 from ..analysed import Analysed
+from ..api_index import CursorApi
 from ..feedback import FeedbackTracker
 from ..models import ModelService
 from ..settings import Settings
@@ -65,5 +66,9 @@ class ServerHost(Protocol):
     def adapter_for(self, path: Path | None, text: str = "") -> str: ...
 
     def prompt_context(self, path: Path | None, text: str, offset: int) -> str: ...
+
+    def cursor_api(self, path: Path | None, text: str, offset: int) -> CursorApi: ...
+
+    def repository_context(self, path: Path | None, text: str, offset: int, api: CursorApi) -> str: ...
 
     def call_later(self, delay: float, fn: Callable[[], None]) -> None: ...

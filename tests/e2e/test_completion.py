@@ -246,7 +246,7 @@ async def test_cancel_request_stops_generation(tmp_path: Path) -> None:
                 break
             await asyncio.sleep(0.05)
         assert stats == {"generations": 1, "cancelled": 1, "cacheHits": 0, "syntaxCut": 0, "syntaxDropped": 0,
-                         "timeouts": 0, "errors": 0}
+                         "timeouts": 0, "errors": 0, "findingsCut": 0, "findingsDropped": 0, "guided": 0}
         # The server carries on: the next request is answered.
         assert await c.inline(uri, CURSOR)
     finally:
@@ -339,3 +339,46 @@ async def test_a_proposal_that_would_break_the_file_is_cut_back(tmp_path: Path, 
         assert (stats["syntaxCut"], stats["syntaxDropped"]) == ((1, 0) if constrained else (0, 0))
     finally:
         await stop(c)
+
+
+class UnsafeAtomModel(StandInModel):
+    """A stand-in for a remote model server that always proposes `String.to_atom(params["x"])`, a call
+    Sobelow reports as DOS.StringToAtom in a controller (a real model cannot be made to say it on cue)."""
+
+    model_id = "unsafe-atom"
+
+    def choices(self, prompt: str, n: int) -> list[str]:
+        return ['String.to_atom(params["x"])'] * n
+
+
+CONTROLLER = '''defmodule ShopWeb.PageController do
+  use ShopWeb, :controller
+
+  def show(conn, params) do
+    kind =
+    render(conn, "show.html", kind: kind)
+  end
+end
+'''
+AFTER_KIND = lsp.Position(line=4, character=11)
+
+
+@pytest.mark.parametrize("checked", [True, False])
+async def test_a_proposal_that_adds_a_sobelow_finding_is_never_shown(tmp_path: Path, checked: bool) -> None:
+    with serving(UnsafeAtomModel) as url:
+        c = await start(tmp_path, {"remoteUrl": url, "checkedProposals": checked})
+        try:
+            uri = c.open("lib/shop_web/controllers/page_controller.ex", CONTROLLER)
+            await c.wait_loaded()
+            items = await c.inline(uri, AFTER_KIND)
+            shown = [str(i.insert_text) for i in items]
+            stats = (await c.status())["completions"]
+            if checked:
+                assert not any("to_atom(params" in text for text in shown), shown
+                assert stats["findingsCut"] + stats["findingsDropped"] == 1
+            else:  # the same proposal, unchecked, is shown: the check is what keeps it out
+                assert any('String.to_atom(params["x"])' in text for text in shown), shown
+                assert stats["findingsCut"] + stats["findingsDropped"] == 0
+        finally:
+            await stop(c)
+

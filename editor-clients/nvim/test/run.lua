@@ -39,7 +39,7 @@ local coder = require("elixir_coder")
 local ghost = require("elixir_coder.ghost")
 coder.setup({
   settings = { analyzer = "builtin" },
-  keys = { accept = "<Tab>", dismiss = "<C-]>" },
+  keys = { accept = "<Tab>", dismiss = "<C-]>", accept_word = "<C-g>w", accept_line = "<C-g>l" },
   ghost_text = { auto = false },
   notify = function(msg, level)
     table.insert(notes, { msg = msg, level = level })
@@ -246,6 +246,51 @@ test("ghost text from the server, accepted with the configured key", function()
   eq(cmd.err, nil, "server error for completionAccepted")
   eq(cmd.arguments[1].index, 0, "index")
   assert(type(cmd.arguments[1].requestId) == "string", "requestId")
+  feed("<Esc>")
+end)
+
+test("accept the next word, then the next line; the accepted length is reported once", function()
+  local client = coder.client(greeter_buf)
+  require_inline(client)
+  vim.api.nvim_buf_set_lines(greeter_buf, 0, -1, false, vim.split(io.open(GREETER):read("*a"), "\n"))
+  vim.api.nvim_win_set_cursor(0, { GHOST_LINE, 0 })
+  feed("A")
+  wait_until("insert mode", function()
+    return vim.api.nvim_get_mode().mode == "i"
+  end)
+  coder.suggest()
+  local shown = wait_ghost(greeter_buf).shown
+  local word = shown:match("^%s*[%w_]+[?!]?") or shown:match("^%s*[^%w%s]+") or shown
+  assert(#word < #shown, "the model proposed a single word; nothing to accept partly: " .. shown)
+  ghost.last_command = nil
+  feed("<C-g>w")
+  -- The text from the cursor's line on, as long as `text` in lines (the line was empty).
+  local function region(text)
+    local n = #vim.split(text, "\n", { plain = true })
+    return table.concat(vim.api.nvim_buf_get_lines(greeter_buf, GHOST_LINE - 1, GHOST_LINE - 1 + n, false), "\n")
+  end
+  wait_until("the word inserted", function()
+    return region(word) == word
+  end)
+  sleep(100) -- TextChangedI runs: the rest must stay
+  local s = ghost.current(greeter_buf)
+  assert(s, "the rest of the suggestion is no longer shown")
+  eq(s.shown, shown:sub(#word + 1), "the rest")
+  local word_lines = vim.split(word, "\n", { plain = true })
+  eq(vim.api.nvim_win_get_cursor(0), { GHOST_LINE + #word_lines - 1, #word_lines[#word_lines] }, "cursor after the word")
+  eq(ghost.last_command, nil, "nothing reported yet")
+  feed("<C-g>l")
+  local line_part = s.shown:match("^[^\n]+") or s.shown:match("^\n[^\n]*") or s.shown
+  local inserted = word .. line_part
+  wait_until("the line inserted", function()
+    return region(inserted) == inserted
+  end)
+  feed("<C-]>") -- the rest is dismissed: what was taken is reported as a partial acceptance
+  local cmd = wait_command("elixirCoder.completionAccepted")
+  eq(cmd.err, nil, "server error for completionAccepted")
+  eq(cmd.result, true, "the server knew the request")
+  eq(cmd.arguments[1].acceptedChars, vim.fn.strchars(inserted), "accepted characters")
+  eq(ghost.visible(greeter_buf), false, "ghost text gone")
   feed("<Esc>")
 end)
 

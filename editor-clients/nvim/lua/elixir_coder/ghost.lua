@@ -51,12 +51,24 @@ local function to_suggestion(item, from_completion)
   return { text = text, range = range, command = item.command }
 end
 
+local report_partial -- defined below: sends the acceptance of a partly accepted suggestion
+
 function M.clear(bufnr)
   bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local s = state[bufnr]
   if vim.api.nvim_buf_is_valid(bufnr) then
     vim.api.nvim_buf_clear_namespace(bufnr, M.ns, 0, -1)
   end
   state[bufnr] = nil
+  if s and s.accepted then
+    report_partial(s)
+  end
+end
+
+--- True when the buffer's last change was a partial acceptance (the suggestion's rest stays shown).
+function M.own_change(bufnr)
+  local s = state[bufnr or vim.api.nvim_get_current_buf()]
+  return s ~= nil and s.tick ~= nil and s.tick == vim.api.nvim_buf_get_changedtick(bufnr)
 end
 
 function M.visible(bufnr)
@@ -67,7 +79,23 @@ function M.current(bufnr)
   return state[bufnr or vim.api.nvim_get_current_buf()]
 end
 
-local function render(bufnr, client, suggestion, row, col)
+-- Draws `text` as ghost text at (row, col); returns the extmark id.
+local function place(bufnr, text, row, col)
+  local parts = lines_of(text)
+  local opts = { virt_text = { { parts[1], "Comment" } }, hl_mode = "combine" }
+  -- Inline virtual text arrived in 0.10; before it, overlay at the cursor (end of line, usually).
+  opts.virt_text_pos = compat.has("nvim-0.10") and "inline" or "overlay"
+  if #parts > 1 then
+    opts.virt_lines = {}
+    for i = 2, #parts do
+      table.insert(opts.virt_lines, { { parts[i], "Comment" } })
+    end
+  end
+  vim.api.nvim_buf_clear_namespace(bufnr, M.ns, 0, -1)
+  return vim.api.nvim_buf_set_extmark(bufnr, M.ns, row, col, opts)
+end
+
+local function render(bufnr, client, suggestion, row, col, items, index)
   local line = vim.api.nvim_buf_get_lines(bufnr, row, row + 1, false)[1] or ""
   local enc = compat.offset_encoding(client)
   local text = suggestion.text
@@ -82,20 +110,11 @@ local function render(bufnr, client, suggestion, row, col)
   if text == "" then
     return
   end
-  local parts = lines_of(text)
-  local opts = { virt_text = { { parts[1], "Comment" } }, hl_mode = "combine" }
-  -- Inline virtual text arrived in 0.10; before it, overlay at the cursor (end of line, usually).
-  opts.virt_text_pos = compat.has("nvim-0.10") and "inline" or "overlay"
-  if #parts > 1 then
-    opts.virt_lines = {}
-    for i = 2, #parts do
-      table.insert(opts.virt_lines, { { parts[i], "Comment" } })
-    end
-  end
   M.clear(bufnr)
-  local mark = vim.api.nvim_buf_set_extmark(bufnr, M.ns, row, col, opts)
+  local mark = place(bufnr, text, row, col)
   state[bufnr] = {
     suggestion = suggestion, row = row, col = col, shown = text, client_id = client.id, mark = mark,
+    items = items or { suggestion }, index = index or 1,
   }
 end
 
@@ -140,9 +159,13 @@ function M.request(client, opts)
     if vim.api.nvim_get_current_buf() ~= bufnr or now[1] - 1 ~= row or now[2] ~= col then
       return
     end
-    local suggestion = to_suggestion(items[1], from_completion)
-    suggestion.index = 0
-    render(bufnr, client, suggestion, row, col)
+    -- Up to three candidates to cycle through; the first is shown.
+    local candidates = {}
+    for i = 1, math.min(3, #items) do
+      candidates[i] = to_suggestion(items[i], from_completion)
+      candidates[i].index = i - 1
+    end
+    render(bufnr, client, candidates[1], row, col, candidates, 1)
   end, bufnr)
   if ok then
     pending[bufnr] = id
@@ -167,6 +190,7 @@ function M.accept(bufnr)
     return false
   end
   local client = vim.lsp.get_client_by_id(s.client_id)
+  s.accepted = nil -- the whole item is accepted: reported below, not as a partial acceptance
   M.clear(bufnr)
   local parts = lines_of(s.shown)
   -- Insert what was shown at the cursor (the rest of the item's range was already typed).
@@ -183,12 +207,91 @@ function M.accept(bufnr)
   return true
 end
 
+report_partial = function(s)
+  local client = vim.lsp.get_client_by_id(s.client_id)
+  local command = s.suggestion.command
+  local arg = command and command.command == ACCEPTED and command.arguments and command.arguments[1]
+  if client and type(arg) == "table" then
+    -- Characters of the item's text accepted: what was typed before it was shown, then the parts taken.
+    local before = vim.fn.strchars(s.suggestion.text) - vim.fn.strchars(s.first_shown or s.shown)
+    M.execute(client, ACCEPTED, { vim.tbl_extend("force", arg, { acceptedChars = before + s.accepted }) })
+  end
+end
+
+-- The next word of a suggestion: blanks, then an identifier (with a trailing ? or !) or a run of symbols.
+local function next_word(text)
+  return text:match("^%s*[%w_]+[?!]?") or text:match("^%s*[^%w%s]+") or text:match("^%s+") or text
+end
+
+-- The rest of the current line; when the suggestion starts a new line, that line.
+local function next_line(text)
+  local rest = text:match("^[^\n]+")
+  return rest or text:match("^\n[^\n]*") or text
+end
+
+local function accept_part(bufnr, take)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local s = state[bufnr]
+  if not s then
+    return false
+  end
+  local part = take(s.shown)
+  if part == "" or part == s.shown then
+    return M.accept(bufnr)
+  end
+  local parts = lines_of(part)
+  vim.api.nvim_buf_set_text(bufnr, s.row, s.col, s.row, s.col, parts)
+  local end_row = s.row + #parts - 1
+  local end_col = (#parts == 1) and (s.col + #parts[1]) or #parts[#parts]
+  if vim.api.nvim_get_current_buf() == bufnr then
+    pcall(vim.api.nvim_win_set_cursor, 0, { end_row + 1, end_col })
+  end
+  s.first_shown = s.first_shown or s.shown
+  s.accepted = (s.accepted or 0) + vim.fn.strchars(part)
+  s.shown = s.shown:sub(#part + 1)
+  s.row, s.col = end_row, end_col
+  s.mark = place(bufnr, s.shown, end_row, end_col)
+  s.tick = vim.api.nvim_buf_get_changedtick(bufnr)
+  return true
+end
+
+--- Inserts the next word of the visible suggestion and keeps the rest shown. The acceptance (with
+--- the characters taken) is reported once, when the rest is accepted, dismissed or typed over.
+function M.accept_word(bufnr)
+  return accept_part(bufnr, next_word)
+end
+
+--- Inserts the next line of the visible suggestion and keeps the rest shown (see `accept_word`).
+function M.accept_line(bufnr)
+  return accept_part(bufnr, next_line)
+end
+
+--- Shows the next (step 1) or previous (step -1) of up to three candidates. False with only one.
+function M.cycle(bufnr, step)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local s = state[bufnr]
+  if not s or s.accepted or #s.items < 2 then
+    return false
+  end
+  local client = vim.lsp.get_client_by_id(s.client_id)
+  if not client then
+    return false
+  end
+  local index = (s.index - 1 + (step or 1)) % #s.items + 1
+  render(bufnr, client, s.items[index], s.row, s.col, s.items, index)
+  return true
+end
+
 --- Hides the visible suggestion and reports the rejection. Returns false when none is visible.
 function M.dismiss(bufnr)
   bufnr = bufnr or vim.api.nvim_get_current_buf()
   local s = state[bufnr]
   if not s then
     return false
+  end
+  if s.accepted then -- part of it was taken: that is an acceptance, reported by clear
+    M.clear(bufnr)
+    return true
   end
   M.clear(bufnr)
   local client = vim.lsp.get_client_by_id(s.client_id)

@@ -23,6 +23,10 @@ local defaults = {
   },
   keys = {
     accept = "<Tab>",
+    accept_word = "<M-Right>", -- the next word of the suggestion; the rest stays shown
+    accept_line = "<M-Down>", -- the next line of the suggestion
+    next = "<M-]>", -- the next of up to three candidates
+    prev = "<M-[>",
     dismiss = "<C-]>",
     suggest = "<M-\\>",
   },
@@ -69,6 +73,9 @@ function M.suggest()
 end
 
 M.accept = ghost.accept
+M.accept_word = ghost.accept_word
+M.accept_line = ghost.accept_line
+M.cycle = ghost.cycle
 M.dismiss = ghost.dismiss
 M.visible = ghost.visible
 
@@ -116,6 +123,21 @@ local function attach_buffer(client, bufnr)
       end
     end, { buffer = bufnr, desc = "ElixirCoder: dismiss the suggestion" })
   end
+  for name, fn in pairs({
+    accept_word = ghost.accept_word,
+    accept_line = ghost.accept_line,
+    next = function(b) return ghost.cycle(b, 1) end,
+    prev = function(b) return ghost.cycle(b, -1) end,
+  }) do
+    local key = keys[name]
+    if key then
+      vim.keymap.set("i", key, function()
+        if not fn(bufnr) then
+          feed(key)
+        end
+      end, { buffer = bufnr, desc = "ElixirCoder: " .. name:gsub("_", " ") })
+    end
+  end
   if keys.suggest then
     vim.keymap.set("i", keys.suggest, M.suggest, { buffer = bufnr, desc = "ElixirCoder: suggest" })
   end
@@ -124,6 +146,9 @@ local function attach_buffer(client, bufnr)
     vim.api.nvim_create_autocmd({ "TextChangedI", "TextChangedP" }, {
       group = group, buffer = bufnr,
       callback = function()
+        if ghost.own_change(bufnr) then
+          return -- a partial acceptance: the rest of the suggestion stays
+        end
         ghost.clear(bufnr) -- typing replaces the suggestion (the server records it as ignored)
         if cfg.auto then
           schedule_suggestion(bufnr)

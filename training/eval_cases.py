@@ -10,16 +10,22 @@ import random
 import re
 
 
+def _lines_and_offsets(text: str) -> tuple[list[str], list[int]]:
+    """The text's lines and the offset where each starts."""
+    lines = text.split("\n")
+    offsets, pos = [], 0
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line) + 1
+    return lines, offsets
+
+
 def next_line_cases(texts: list[str], n: int, seed: int, per_file: int = 10) -> list[tuple[str, str, str]]:
     """(prefix, target line content, suffix) cases: the cursor sits after a line's indentation."""
     rng = random.Random(seed)
     cases = []
     for text in texts:
-        lines = text.split("\n")
-        offsets, pos = [], 0
-        for line in lines:
-            offsets.append(pos)
-            pos += len(line) + 1
+        lines, offsets = _lines_and_offsets(text)
         candidates = [i for i, line in enumerate(lines) if len(line.strip()) >= 4 and i > 0]
         for i in rng.sample(candidates, min(len(candidates), per_file)):
             indent = len(lines[i]) - len(lines[i].lstrip())
@@ -39,11 +45,7 @@ def mid_line_cases(texts: list[str], n: int, seed: int, per_file: int = 10) -> l
     rng = random.Random(seed)
     cases = []
     for text in texts:
-        lines = text.split("\n")
-        offsets, pos = [], 0
-        for line in lines:
-            offsets.append(pos)
-            pos += len(line) + 1
+        lines, offsets = _lines_and_offsets(text)
         candidates = [i for i, line in enumerate(lines) if len(line.strip()) >= 8 and i > 0]
         for i in rng.sample(candidates, min(len(candidates), per_file)):
             line = lines[i]

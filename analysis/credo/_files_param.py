@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from pathlib import PurePosixPath
 from typing import Any
@@ -68,3 +69,16 @@ def matches_files_param(ctx: CheckContext) -> bool:
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def directory_excluded(filename: str, excluded_paths: list[Any]) -> bool:
+    """The `excluded_paths` param of ModuleDependencies and MixEnv: the file's folder starts with a
+    path, or matches a regex."""
+    directory = os.path.dirname(filename)
+    for pattern in excluded_paths:
+        if isinstance(pattern, Regex):
+            if pattern.compile().search(directory):
+                return True
+        elif directory.startswith(str(pattern)):
+            return True
+    return False

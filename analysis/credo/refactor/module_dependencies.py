@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,6 +9,7 @@ from ...checks import CheckContext, CredoCheck, register
 from ...issues import Issue
 from ...quoted import Atom, Q, prewalk, quoted
 from ...terms import Regex
+from .._files_param import directory_excluded
 
 
 def _name(term: Any) -> str | None:
@@ -85,15 +85,6 @@ def dependencies(defmodule: Q) -> list[str]:
     return resolved
 
 
-def _path_excluded(filename: str, excluded: list[Any]) -> bool:
-    directory = os.path.dirname(filename)
-    for pattern in excluded:
-        if isinstance(pattern, Regex):
-            if pattern.compile().search(directory):
-                return True
-        elif directory.startswith(str(pattern)):
-            return True
-    return False
 
 
 @register
@@ -112,7 +103,7 @@ class ModuleDependencies(CredoCheck):
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         params = ctx.params
-        if _path_excluded(ctx.src.filename, list(params.get("excluded_paths") or [])):
+        if directory_excluded(ctx.src.filename, list(params.get("excluded_paths") or [])):
             return
         max_deps = int(params.get("max_deps", 10))
         namespaces = [str(n) for n in params.get("dependency_namespaces") or []]

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from typing import Any
 
 from ...checks import CheckContext, CredoCheck, register
 from ...issues import Issue
 from ...quoted import Q, prewalk, quoted
-from ...terms import Regex
+from .._files_param import directory_excluded
 from .._quoted_terms import remote
 
 _DEF_OPS = frozenset({"def", "defp", "defmacro"})
 
 
-def _excluded(filename: str, patterns: list[Any]) -> bool:
-    directory = os.path.dirname(filename)
-    for pattern in patterns:
-        if isinstance(pattern, Regex):
-            if pattern.compile().search(directory):
-                return True
-        elif directory.startswith(str(pattern)):
-            return True
-    return False
 
 
 @register
@@ -39,7 +28,7 @@ class MixEnv(CredoCheck):
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         filename = ctx.src.filename
-        if filename.endswith(".exs") or _excluded(filename, list(ctx.params.get("excluded_paths") or [])):
+        if filename.endswith(".exs") or directory_excluded(filename, list(ctx.params.get("excluded_paths") or [])):
             return
         for term in prewalk(quoted(ctx.src)):
             if not (isinstance(term, Q) and term.form in _DEF_OPS and term.args is not None):

@@ -96,7 +96,9 @@ local function normal_mode()
 end
 
 -- Appends at the end of line `row` of the current window, starting from normal mode so that the
--- wait below sees the new insert mode, not one an earlier step left open.
+-- wait below sees the new insert mode, not one an earlier step left open. Otherwise the request is
+-- sent while that step's <Esc> is still queued; Neovim 0.11 can handle the server's answer before
+-- the queued keys, so the ghost text is shown and then dismissed by that old <Esc>.
 local function append_at(row)
   normal_mode()
   vim.api.nvim_win_set_cursor(0, { row, 0 })

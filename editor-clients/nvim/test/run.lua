@@ -86,6 +86,28 @@ local function feed(keys)
   vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes(keys, true, false, true), "m", false)
 end
 
+local function normal_mode()
+  if vim.api.nvim_get_mode().mode ~= "n" then
+    feed("<Esc>")
+  end
+  wait_until("normal mode", function()
+    return vim.api.nvim_get_mode().mode == "n"
+  end)
+end
+
+-- Appends at the end of line `row` of the current window, starting from normal mode so that the
+-- wait below sees the new insert mode, not one an earlier step left open. Otherwise the request is
+-- sent while that step's <Esc> is still queued; Neovim 0.11 can handle the server's answer before
+-- the queued keys, so the ghost text is shown and then dismissed by that old <Esc>.
+local function append_at(row)
+  normal_mode()
+  vim.api.nvim_win_set_cursor(0, { row, 0 })
+  feed("A")
+  wait_until("insert mode", function()
+    return vim.api.nvim_get_mode().mode == "i"
+  end)
+end
+
 local function lines(bufnr)
   return table.concat(vim.api.nvim_buf_get_lines(bufnr or 0, 0, -1, false), "\n")
 end
@@ -224,11 +246,7 @@ test("ghost text from the server, accepted with the configured key", function()
   end)
   require_inline(client)
   wait_model(client)
-  vim.api.nvim_win_set_cursor(0, { GHOST_LINE, 0 })
-  feed("A")
-  wait_until("insert mode", function()
-    return vim.api.nvim_get_mode().mode == "i"
-  end)
+  append_at(GHOST_LINE)
   eq(vim.api.nvim_win_get_cursor(0), { GHOST_LINE, 0 }, "cursor")
   coder.suggest()
   local s = wait_ghost(greeter_buf)
@@ -253,11 +271,7 @@ test("accept the next word, then the next line; the accepted length is reported 
   local client = coder.client(greeter_buf)
   require_inline(client)
   vim.api.nvim_buf_set_lines(greeter_buf, 0, -1, false, vim.split(io.open(GREETER):read("*a"), "\n"))
-  vim.api.nvim_win_set_cursor(0, { GHOST_LINE, 0 })
-  feed("A")
-  wait_until("insert mode", function()
-    return vim.api.nvim_get_mode().mode == "i"
-  end)
+  append_at(GHOST_LINE)
   coder.suggest()
   local shown = wait_ghost(greeter_buf).shown
   local word = shown:match("^%s*[%w_]+[?!]?") or shown:match("^%s*[^%w%s]+") or shown
@@ -298,14 +312,11 @@ test("a dismissed suggestion sends the rejection command", function()
   local client = coder.client(greeter_buf)
   require_inline(client)
   vim.api.nvim_buf_set_lines(greeter_buf, 0, -1, false, vim.split(io.open(GREETER):read("*a"), "\n"))
-  vim.api.nvim_win_set_cursor(0, { GHOST_LINE, 0 })
-  feed("A")
-  wait_until("insert mode", function()
-    return vim.api.nvim_get_mode().mode == "i"
-  end)
+  append_at(GHOST_LINE)
   coder.suggest()
   wait_ghost(greeter_buf)
   local before = lines(greeter_buf)
+  ghost.last_command = nil
   feed("<C-]>")
   local cmd = wait_command("elixirCoder.completionRejected")
   eq(cmd.err, nil, "server error for completionRejected")
@@ -349,10 +360,20 @@ local co = coroutine.create(function()
     else
       failed = failed + 1
       out(("not ok %d - %s\n  %s"):format(i, t.name, tostring(err):gsub("\n", "\n  ")))
-      if vim.api.nvim_get_mode().mode ~= "n" then
-        feed("<Esc>")
-        sleep(50)
+    end
+    -- Each test leaves normal mode and no ghost text behind, passed or failed.
+    local clean, why = pcall(function()
+      normal_mode()
+      for _, buf in ipairs(vim.api.nvim_list_bufs()) do
+        if ghost.visible(buf) then
+          ghost.clear(buf)
+        end
+        eq(#vim.api.nvim_buf_get_extmarks(buf, ghost.ns, 0, -1, {}), 0, "ghost text left in buffer " .. buf)
       end
+    end)
+    if not clean then
+      failed = failed + 1
+      out(("not ok %d - %s leaves no ghost text\n  %s"):format(i, t.name, tostring(why)))
     end
   end
   finish()

@@ -65,9 +65,13 @@ function M.clear(bufnr)
   end
 end
 
---- True when the buffer's last change was a partial acceptance (the suggestion's rest stays shown).
+--- True when the buffer has not changed since the suggestion was shown or partly accepted: a
+--- TextChangedI then reports an older change (or the partial acceptance), and the suggestion stays.
+--- Neovim 0.7 fires TextChangedI for a change made outside insert mode when insert mode starts;
+--- 0.11 may fire it later, after the suggestion is already shown.
 function M.own_change(bufnr)
-  local s = state[bufnr or vim.api.nvim_get_current_buf()]
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local s = state[bufnr]
   return s ~= nil and s.tick ~= nil and s.tick == vim.api.nvim_buf_get_changedtick(bufnr)
 end
 
@@ -114,7 +118,7 @@ local function render(bufnr, client, suggestion, row, col, items, index)
   local mark = place(bufnr, text, row, col)
   state[bufnr] = {
     suggestion = suggestion, row = row, col = col, shown = text, client_id = client.id, mark = mark,
-    items = items or { suggestion }, index = index or 1,
+    items = items or { suggestion }, index = index or 1, tick = vim.api.nvim_buf_get_changedtick(bufnr),
   }
 end
 
@@ -144,7 +148,13 @@ function M.request(client, opts)
   if pending[bufnr] then
     compat.cancel(client, pending[bufnr])
   end
-  local ok, id = compat.request(client, method, params, function(err, result)
+  local tick = vim.api.nvim_buf_get_changedtick(bufnr)
+  local ok, id
+  ok, id = compat.request(client, method, params, function(err, result)
+    -- A cancelled request may still be answered: only the newest one may show its suggestion.
+    if pending[bufnr] ~= id then
+      return
+    end
     pending[bufnr] = nil
     M.last_response = { method = method, err = err, result = result }
     if err or not result then
@@ -154,9 +164,10 @@ function M.request(client, opts)
     if type(items) ~= "table" or not items[1] then
       return
     end
-    -- Only show it if the cursor is still where the request was made.
+    -- Only show it if the cursor is still where the request was made and the text is unchanged.
     local now = vim.api.nvim_win_get_cursor(0)
-    if vim.api.nvim_get_current_buf() ~= bufnr or now[1] - 1 ~= row or now[2] ~= col then
+    if vim.api.nvim_get_current_buf() ~= bufnr or now[1] - 1 ~= row or now[2] ~= col
+      or vim.api.nvim_buf_get_changedtick(bufnr) ~= tick then
       return
     end
     -- Up to three candidates to cycle through; the first is shown.

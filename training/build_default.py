@@ -36,7 +36,7 @@ DEFAULT_WORK = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / 
 DEFAULT_REPORT = PACKAGE_ROOT / "docs" / "reports" / "model.md"
 CORPUS_MANIFEST = Path(__file__).resolve().parent / "data" / "corpus_manifest.json"
 BENCHMARKS_DIR = PACKAGE_ROOT / "benchmarks" / "data"
-MODEL_VERSION = "0.1.0"
+MODEL_VERSION = "0.2.0"
 
 
 def machine_info() -> dict:
@@ -86,23 +86,27 @@ def _prompt_tokens(tok, prefix: str, suffix: str | None, max_prefix: int = 320, 
     return [tok.id_to_token(i) for i in ids]
 
 
-def _fim_order(model_dir: Path) -> str:
+def _shipped_format(model_dir: Path) -> tuple[bool, str]:
+    """(FIM or not, FIM order) as the server would prompt this model directory."""
     from elixir_coder.model.manifest import read_manifest
 
     try:
-        return read_manifest(model_dir).fim_order
+        m = read_manifest(model_dir)
+        return m.has_fim, m.fim_order
     except Exception:  # noqa: BLE001 - a directory without a readable manifest is evaluated as PSM
-        return "psm"
+        return True, "psm"
 
 
-def generate_lines(model_dir: Path, cases, max_new: int = 40, fim: bool = True) -> list[list[int]]:
-    """Greedy completion of each case's line with CTranslate2, stopping at any token that holds a newline."""
+def generate_lines(model_dir: Path, cases, max_new: int = 40, fim: bool | None = True) -> list[list[int]]:
+    """Greedy completion of each case's line with CTranslate2, stopping at any token that holds a newline.
+    `fim=None` prompts the model the way its manifest says the server will."""
     import ctranslate2
 
     from elixir_coder.training.tokenizer import load_tokenizer
 
     tok = load_tokenizer(model_dir)
-    order = _fim_order(model_dir)
+    shipped_fim, order = _shipped_format(model_dir)
+    fim = shipped_fim if fim is None else fim
     vocab = tok.get_vocab()
     # Byte-level BPE shows "\n" as "Ċ"; newline tokens also carry the next line's indentation.
     stops = sorted({t for t in vocab if "Ċ" in t} | {"<|endoftext|>"})
@@ -116,7 +120,7 @@ def generate_lines(model_dir: Path, cases, max_new: int = 40, fim: bool = True) 
     return out
 
 
-def exact_match(model_dir: Path, cases, fim: bool = True) -> dict:
+def exact_match(model_dir: Path, cases, fim: bool | None = True) -> dict:
     """Next-line exact match (whitespace-trimmed) and edit similarity of greedy completions (FIM prompt, or
     prefix only); `hits` keeps the per-case outcome for paired comparisons."""
     import difflib
@@ -162,6 +166,15 @@ def held_out_evaluation(model_dirs: dict[str, Path], corpus_dir: Path, n: int, s
     return out
 
 
+def choose_prompt_format(fim_hits: list[bool], plain_hits: list[bool], fim_format: str) -> str:
+    """FIM (the editor's text after the cursor is used) unless the prefix-only prompt completes significantly
+    more validation lines exactly (paired McNemar test, p < 0.05): a tie keeps the suffix's information."""
+    from elixir_coder.training.gate import paired_binary
+
+    m = paired_binary("prompt_format", "success", fim_hits, plain_hits)
+    return "plain" if m.diff > 0 and m.p_value < 0.05 else f"fim-{fim_format}"
+
+
 def gate_against_current(candidate: Path, current: Path, corpus_dir: Path, n: int, seed: int) -> dict:
     """The paired decision (the gate's McNemar test and bootstrap interval) between the shipped base model and
     the new one on the same held-out line-start cases: ship only a significant improvement."""
@@ -170,7 +183,8 @@ def gate_against_current(candidate: Path, current: Path, corpus_dir: Path, n: in
     texts = [r["text"] for r in read_documents(corpus_dir, "test")] or \
         [r["text"] for r in read_documents(corpus_dir, "valid")]
     cases = next_line_cases(texts, n, seed + 2)
-    new, old = exact_match(candidate, cases), exact_match(current, cases)
+    # Each model as the server prompts it (its manifest's prompt format): that is what users get.
+    new, old = exact_match(candidate, cases, fim=None), exact_match(current, cases, fim=None)
     m = paired_binary("held_out_next_line", "success", old["hits"], new["hits"])
     ship = m.diff > 0 and m.p_value < 0.05
     return {"cases": len(cases), "current_exact_match": old["exact_match"], "candidate_exact_match": new["exact_match"],
@@ -406,8 +420,7 @@ def build_default(
 
     # Ship the prompt format that completed more held-out lines exactly; the model keeps its FIM tokens
     # either way, so a later build with better FIM training flips this back by itself.
-    fim_score, plain_score = ev["base"]["exact_match"], ev["base_plain"]["exact_match"]
-    prompt_format = f"fim-{preset.train.fim_format}" if fim_score >= plain_score else "plain"
+    prompt_format = choose_prompt_format(ev["base"]["hits"], ev["base_plain"]["hits"], preset.train.fim_format)
     ev["prompt_format"] = prompt_format
     for name in shipped_names:
         m = read_manifest(tmp_out / name)

@@ -85,7 +85,10 @@ def test_shipped_default_model_is_complete_and_small():
 
         root = Path(elixir_coder.model.__file__).resolve().parent / "default"
     total = 0
-    for name in ("base", "exunit", "phoenix", "nerves"):
+    # base always; an adapter ships only when it beat the base on its slice (build_default's margin)
+    shipped = ["base", *[n for n in ("exunit", "phoenix", "nerves") if (root / n).is_dir()]]
+    assert len(shipped) >= 1 and (root / "base").is_dir()
+    for name in shipped:
         manifest = validate_model_dir(root / name)
         assert manifest.adapter == (None if name == "base" else name)
         assert manifest.quantization.startswith("int8")

@@ -182,9 +182,10 @@ def test_model_service_loads_with_default_settings_without_configure(tmp_path: P
 
     service = ModelService(Registry(tmp_path / "registry", shipped=SHIPPED_DEFAULT))
     try:
-        engine = service.load("exunit")
-        assert engine.version and service.loaded("exunit") is engine
-        assert service.status()["loadedAdapters"] == ["exunit"]
+        adapter = next(a for a in ("exunit", "phoenix", "nerves") if a in service.adapters())
+        engine = service.load(adapter)
+        assert engine.version and service.loaded(adapter) is engine
+        assert service.status()["loadedAdapters"] == [adapter]
     finally:
         service.close()
 

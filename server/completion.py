@@ -153,6 +153,11 @@ def _size(entry: _Entry) -> int:
     return len(entry.prefix_tail) + len(entry.suffix_head) + sum(len(t) for t in entry.texts)
 
 
+def _same_model(a: str, b: str) -> bool:
+    """Keys `version:adapter:mode` name the same model when all but the mode agree."""
+    return a.rsplit(":", 1)[0] == b.rsplit(":", 1)[0]
+
+
 class CompletionCache:
     """An LRU of shown completions that also serves one while the user types what it predicted.
 
@@ -205,7 +210,10 @@ class CompletionCache:
         suffix_head = key[2]
         for (mk, _, _), old in reversed(self._entries.items()):
             typed = len(prefix) - old.prefix_len
-            if mk != model_key or not 0 < typed <= self.max_typed_ahead or old.suffix_head != suffix_head:
+            # The mode part of the key (single/multi-line) may flip while the user types through a
+            # proposal (a blank line is no longer blank); the proposal is the same model's either way.
+            if (_same_model(mk, model_key) is False or not 0 < typed <= self.max_typed_ahead
+                    or old.suffix_head != suffix_head):
                 continue
             start = old.prefix_len - len(old.prefix_tail)
             if prefix[start : old.prefix_len] != old.prefix_tail:

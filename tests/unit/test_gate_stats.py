@@ -156,7 +156,9 @@ def test_ab_assignment_is_stable_and_monotone(registry: Registry) -> None:
     first = {k: ab.choose(*k) for k in keys}
     assert first == {k: ab.choose(*k) for k in keys}  # same user and file, same version
     share = sum(v == "v2" for v in first.values()) / len(keys)
-    assert 0.06 <= share <= 0.14
+    # 400 hashed keys at 10%: standard deviation 1.5 points; the assignment salt is per registry, so the
+    # bounds are 4 deviations (2.7 failed about once in a hundred runs)
+    assert 0.04 <= share <= 0.16
     ab.evaluate({"v1": ArmStats(1000, 300), "v2": ArmStats(200, 60)})  # enough exposure: advance to 50%
     second = {k: ab.choose(*k) for k in keys}
     assert all(second[k] == "v2" for k in keys if first[k] == "v2")  # nobody moves back to control

@@ -76,6 +76,7 @@ def cmd_pretrain(args) -> int:
         preset = load_preset(args.preset)
         summary = pretrain(preset, args.corpus, args.tokenizer, args.out, max_steps=args.steps,
                            time_limit_s=args.time_limit_min * 60 if args.time_limit_min else None,
+                           cpu_limit_s=args.cpu_limit_min * 60 if args.cpu_limit_min else None,
                            resume=not args.no_resume, threads=args.threads)
     except (ConfigError, OSError, ValueError) as exc:
         return _err("pretrain", exc)
@@ -153,6 +154,9 @@ def register(subparsers) -> None:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--steps", type=int)
     p.add_argument("--time-limit-min", type=float)
+    p.add_argument("--cpu-limit-min", type=float,
+                   help="stop after this many CPU minutes of the process (all threads): a budget that is fair "
+                        "when the machine is shared")
     p.add_argument("--threads", type=int)
     p.add_argument("--no-resume", action="store_true")
     p.set_defaults(func=cmd_pretrain)

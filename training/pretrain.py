@@ -166,6 +166,19 @@ def lr_at(step: int, max_steps: int, lr: float, min_lr: float, warmup: int, prog
     return min_lr + 0.5 * (lr - min_lr) * (1 + math.cos(math.pi * frac))
 
 
+def budget_lr(step: int, steps: int, cfg, budget: float | None) -> float:
+    """The learning rate at a step. Without a budget: warmup steps then cosine over the steps. With a time
+    or CPU budget (budget = the fraction spent, 0..1): warmup ends at the preset's warmup steps or at 5% of
+    the budget, whichever comes first, and the cosine follows the budget (or the steps, if they run out first)."""
+    if budget is None:
+        return lr_at(step, steps, cfg.learning_rate, cfg.min_lr, cfg.warmup_steps)
+    warm_frac = 0.05
+    if step < cfg.warmup_steps and budget < warm_frac:
+        return cfg.learning_rate * max((step + 1) / cfg.warmup_steps, budget / warm_frac)
+    progress = max((step - cfg.warmup_steps) / max(1, steps - cfg.warmup_steps), (budget - warm_frac) / (1 - warm_frac))
+    return lr_at(step, steps, cfg.learning_rate, cfg.min_lr, 0, progress)
+
+
 def autocast_ctx(device: str, dtype: str):
     """bf16 autocast on CPU or CUDA, or nothing for fp32."""
     import torch
@@ -253,6 +266,7 @@ def pretrain(
     *,
     max_steps: int | None = None,
     time_limit_s: float | None = None,
+    cpu_limit_s: float | None = None,
     resume: bool = True,
     threads: int | None = None,
     echo=print,
@@ -260,7 +274,11 @@ def pretrain(
     """Train a Llama-style model from scratch; writes out_dir/{checkpoint.pt,log.jsonl,hf/}; returns a summary.
 
     The cosine schedule follows steps; with time_limit_s it follows max(step, time) progress and stops at the
-    limit, so a run can be sized to a deadline (not bit-reproducible then).
+    limit, so a run can be sized to a deadline (not bit-reproducible then). cpu_limit_s does the same with the
+    process's CPU seconds (all threads), the fair budget when several runs share a machine: a run slowed by
+    other work gets the same compute as one that had the cores to itself. With either limit, warmup ends at
+    the first 5% of the budget when that comes before the preset's warmup steps, so a large model that
+    takes few steps in its budget still decays.
     """
     import torch
     from transformers import LlamaForCausalLM
@@ -295,13 +313,14 @@ def pretrain(
         [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
         lr=cfg.learning_rate, betas=(0.9, 0.95), fused=False,
     )
-    step, epoch, pos, elapsed_before = 0, 0, 0, 0.0
+    step, epoch, pos, elapsed_before, cpu_before = 0, 0, 0, 0.0, 0.0
     ckpt_path = out_dir / "checkpoint.pt"
     if resume and ckpt_path.exists():
         ck = torch.load(ckpt_path, map_location=device, weights_only=False)
         model.load_state_dict(ck["model"])
         optim.load_state_dict(ck["optim"])
         step, epoch, pos, elapsed_before = ck["step"], ck["epoch"], ck["pos"], ck.get("elapsed", 0.0)
+        cpu_before = ck.get("cpu_elapsed", 0.0)
         torch.set_rng_state(ck["torch_rng"])
         log(event="resume", step=step, epoch=epoch)
     raw_model = model
@@ -314,25 +333,29 @@ def pretrain(
         if rank == 0:
             _atomic_torch_save({"model": raw_model.state_dict(), "optim": optim.state_dict(), "step": step,
                                 "epoch": epoch, "pos": pos, "elapsed": elapsed_before + time.time() - t0,
+                                "cpu_elapsed": cpu_before + time.process_time() - c0,
                                 "torch_rng": torch.get_rng_state(), "preset": preset.to_dict()}, ckpt_path)
 
     blocks = stream.blocks(epoch)[rank::world]
     if step == 0:
         log(event="start", params=n_params, train_chunks=len(stream.chunks), blocks_per_epoch=len(blocks),
             val_blocks=len(val), steps=steps, device=device, world=world, threads=torch.get_num_threads())
-    t0 = time.time()
+    t0, c0 = time.time(), time.process_time()
     t_last, tokens_since = time.time(), 0
     tokens_per_step = cfg.batch_size * cfg.context_length * cfg.grad_accum * world
     best_val = float("inf")
     model.train()
     while step < steps:
         elapsed = elapsed_before + time.time() - t0
+        cpu = cpu_before + time.process_time() - c0
         if time_limit_s and elapsed >= time_limit_s:
             log(event="time_limit", step=step, elapsed_s=round(elapsed, 1))
             break
-        progress = max((step - cfg.warmup_steps) / max(1, steps - cfg.warmup_steps),
-                       elapsed / time_limit_s if time_limit_s else 0.0)
-        lr = lr_at(step, steps, cfg.learning_rate, cfg.min_lr, cfg.warmup_steps, progress)
+        if cpu_limit_s and cpu >= cpu_limit_s:
+            log(event="cpu_limit", step=step, cpu_s=round(cpu, 1), elapsed_s=round(elapsed, 1))
+            break
+        budget = max(elapsed / time_limit_s if time_limit_s else 0.0, cpu / cpu_limit_s if cpu_limit_s else 0.0)
+        lr = budget_lr(step, steps, cfg, budget if (time_limit_s or cpu_limit_s) else None)
         for g in optim.param_groups:
             g["lr"] = lr
         loss_sum = 0.0
@@ -353,12 +376,15 @@ def pretrain(
         if step % cfg.log_interval == 0 or step == 1:
             now = time.time()
             log(event="train", step=step, epoch=epoch, loss=round(loss_sum, 4), lr=round(lr, 6),
-                tok_per_s=round(tokens_since / max(1e-9, now - t_last)), elapsed_s=round(elapsed_before + now - t0, 1))
+                tok_per_s=round(tokens_since / max(1e-9, now - t_last)), elapsed_s=round(elapsed_before + now - t0, 1),
+                cpu_s=round(cpu_before + time.process_time() - c0, 1))
             t_last, tokens_since = now, 0
         if step % cfg.eval_interval == 0 or step == steps:
             v = evaluate(raw_model, val, cfg.batch_size, device, cfg.dtype)
             best_val = min(best_val, v)
-            log(event="eval", step=step, val_loss=round(v, 4), val_ppl=round(math.exp(min(v, 50)), 3))
+            log(event="eval", step=step, val_loss=round(v, 4), val_ppl=round(math.exp(min(v, 50)), 3),
+                elapsed_s=round(elapsed_before + time.time() - t0, 1), cpu_s=round(cpu_before + time.process_time() - c0, 1),
+                tokens=step * tokens_per_step)
         if step % cfg.checkpoint_interval == 0:
             save_checkpoint()
     final_val = evaluate(raw_model, val, cfg.batch_size, device, cfg.dtype)
@@ -367,6 +393,7 @@ def pretrain(
         "params": n_params, "steps": step, "epochs": epoch + pos / max(1, len(blocks)),
         "tokens_seen": step * tokens_per_step, "val_loss": round(final_val, 4),
         "val_ppl": round(math.exp(min(final_val, 50)), 3), "elapsed_s": round(elapsed_before + time.time() - t0, 1),
+        "cpu_s": round(cpu_before + time.process_time() - c0, 1),
     }
     if rank == 0:
         log(event="done", **summary)

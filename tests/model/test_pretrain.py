@@ -126,3 +126,29 @@ def test_time_limit_stops_early(workdir):
     res = pretrain(load_preset("tiny"), root / "corpus", root / "tok", root / "timed", max_steps=10_000,
                    time_limit_s=0.5, echo=None)
     assert 0 < res["steps"] < 10_000
+
+
+def test_cpu_limit_stops_early_and_counts_across_resume(workdir):
+    root, _ = workdir
+    out = root / "cpu"
+    first = pretrain(load_preset("tiny"), root / "corpus", root / "tok", out, max_steps=10_000, cpu_limit_s=0.5,
+                     echo=None)
+    assert 0 < first["steps"] < 10_000 and first["cpu_s"] >= 0.5
+    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert any(r["event"] == "cpu_limit" for r in log)
+    # The CPU seconds already spent travel in the checkpoint: a resumed run with the same budget stops at once.
+    again = pretrain(load_preset("tiny"), root / "corpus", root / "tok", out, max_steps=10_000, cpu_limit_s=0.5,
+                     echo=None)
+    assert again["steps"] == first["steps"]
+
+
+def test_budget_warmup_ends_early_for_runs_with_few_steps():
+    from elixir_coder.training.pretrain import budget_lr
+
+    cfg = load_preset("small").train
+    assert budget_lr(10, 100_000, cfg, None) == lr_at(10, 100_000, cfg.learning_rate, cfg.min_lr, cfg.warmup_steps)
+    # A large model that reaches only 50 steps in its budget: at 5% of the budget the peak rate is reached...
+    assert budget_lr(5, 100_000, cfg, 0.05) == pytest.approx(cfg.learning_rate)
+    # ...and by the end of the budget the rate has decayed to the floor, not stuck in warmup.
+    assert budget_lr(50, 100_000, cfg, 1.0) == pytest.approx(cfg.min_lr)
+    assert budget_lr(2, 100_000, cfg, 0.01) < cfg.learning_rate

@@ -200,7 +200,7 @@ def dir_size(path: Path) -> int:
 # ---------------------------------------------------------------- build
 
 
-def _manifest(name: str, preset, n_params: int, vocab: int, adapter: str | None, quantization: str,
+def build_manifest(name: str, preset, n_params: int, vocab: int, adapter: str | None, quantization: str,
               digest: str | None, benchmarks: dict):
     from elixir_coder.model.manifest import Manifest
 
@@ -364,16 +364,16 @@ def build_default(
         tmp_out.mkdir(parents=True)
         base_bench = {"val_loss": summary["pretrain"]["val_loss"], "val_ppl": summary["pretrain"]["val_ppl"]}
         export_model(pre_dir / "hf", tmp_out / "base", quantization="int8",
-                     manifest=_manifest("base", preset, n_params, vocab, None, "int8", digest, base_bench))
+                     manifest=build_manifest("base", preset, n_params, vocab, None, "int8", digest, base_bench))
         for sl in SLICES:
             lo = summary["lora"][sl]
             bench = {"val_loss": lo["val_loss"], "val_ppl": lo["val_ppl"], "base_val_loss": lo["base_val_loss"]}
             export_model(work_dir / f"lora-{sl}" / "merged", tmp_out / sl, quantization="int8",
-                         manifest=_manifest(sl, preset, n_params, vocab, sl, "int8", digest, bench))
+                         manifest=build_manifest(sl, preset, n_params, vocab, sl, "int8", digest, bench))
         f32 = work_dir / "export-f32"
         shutil.rmtree(f32, ignore_errors=True)
         export_model(pre_dir / "hf", f32, quantization="float32",
-                     manifest=_manifest("base", preset, n_params, vocab, None, "float32", digest, base_bench))
+                     manifest=build_manifest("base", preset, n_params, vocab, None, "float32", digest, base_bench))
 
     with timer("evaluate"):
         ev: dict = {}

@@ -1,4 +1,4 @@
-"""`elixir-coder train ...` subcommands (corpus, tokenizer, pretrain, lora, build-default), plus the retraining loop: `retrain`, `gate`, `trainer watch|ab`."""
+"""`elixir-coder train ...` subcommands (corpus, tokenizer, pretrain, lora, build-default, scaling), plus the retraining loop: `retrain`, `gate`, `trainer watch|ab`."""
 
 from __future__ import annotations
 
@@ -113,10 +113,17 @@ def cmd_optimize(args) -> int:
     return run_from_args(args)
 
 
+def cmd_scaling(args) -> int:
+    """Model sizes for one CPU budget, compared on held-out exact match and latency through the server."""
+    from elixir_coder.training.scaling import run_from_args
+
+    return run_from_args(args)
+
+
 def register(subparsers) -> None:
     """Add the `train` command and its subcommands to the CLI's subparsers."""
     train = subparsers.add_parser("train", help="build the corpus, tokenizer and models")
-    sub = train.add_subparsers(dest="train_command", metavar="{corpus,tokenizer,pretrain,lora,build-default,optimize}")
+    sub = train.add_subparsers(dest="train_command", metavar="{corpus,tokenizer,pretrain,lora,build-default,scaling,optimize}")
     sub.required = True
 
     p = sub.add_parser("corpus", help="collect, dedupe, decontaminate and split Elixir sources")
@@ -176,6 +183,12 @@ def register(subparsers) -> None:
     p = sub.add_parser("build-default", help="rebuild the shipped default model from scratch")
     add_arguments(p)
     p.set_defaults(func=cmd_build_default)
+
+    from elixir_coder.training.scaling import add_arguments as add_scaling_arguments
+
+    p = sub.add_parser("scaling", help="train several sizes for one CPU budget; write the scaling report")
+    add_scaling_arguments(p)
+    p.set_defaults(func=cmd_scaling)
 
     from elixir_coder.training.optimize_report import add_arguments as add_optimize_arguments
 

@@ -420,8 +420,8 @@ def build_default(
 
     # Ship the prompt format that completed more held-out lines exactly; the model keeps its FIM tokens
     # either way, so a later build with better FIM training flips this back by itself.
-    prompt_format = choose_prompt_format(ev["base"]["hits"], ev["base_plain"]["hits"], preset.train.fim_format)
-    ev["prompt_format"] = prompt_format
+    prompt_format = choose_prompt_format(ev["base"].pop("hits"), ev["base_plain"].pop("hits"), preset.train.fim_format)
+    ev["prompt_format"] = prompt_format  # the per-case outcomes are not kept in the summary: only the decision
     for name in shipped_names:
         m = read_manifest(tmp_out / name)
         e = ev["base"] if name == "base" else ev[name]

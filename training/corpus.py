@@ -431,6 +431,32 @@ def assign_repo_splits(docs: list[Document], held_out: dict[str, tuple[str, ...]
 # ---------------------------------------------------------------- build
 
 
+def _source_documents(src: Source, root: Path) -> Iterator[Document | None]:
+    """The documents of one source, with provenance and slices, before filtering and dedupe (None for a file
+    that cannot be read as UTF-8). Shards carry repository, commit, license and tags; directories get slices
+    from paths and content."""
+    if src.kind == "shards":
+        for rec in iter_shard_records(root):
+            doc = Document(path=f"{rec['repo']}/{rec['path']}", source=src.name, text=rec["text"].replace("\r\n", "\n"),
+                           repo=rec["repo"], commit=rec.get("commit"), license=rec.get("license"))
+            # The corpus tags each file by path and content; templates count as Phoenix code.
+            tags = set(rec.get("tags") or ())
+            doc.slices = sorted((tags & set(SLICES)) | ({"phoenix"} if "template" in tags else set()))
+            yield doc
+        return
+    for p in iter_source_files(root):
+        rel = f"{src.name}/{p.relative_to(root).as_posix()}"
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            yield None
+            continue
+        text = text.replace("\r\n", "\n")
+        doc = Document(path=rel, source=src.name, text=text)
+        doc.slices = sorted(set(detect_slices(rel, text)) | ({src.slice} if src.slice else set()))
+        yield doc
+
+
 def build_corpus(
     sources: list[Source],
     out_dir: Path,
@@ -451,55 +477,22 @@ def build_corpus(
     for src in sources:
         root = resolve_source(src, cache_dir, mirror)
         n_files = 0
-        if src.kind == "shards":
-            for rec in iter_shard_records(root):
-                n_files += 1
-                text = rec["text"].replace("\r\n", "\n")
-                rel = f"{rec['repo']}/{rec['path']}"
-                reason = filter_reason(rel, text, opts)
-                if reason:
-                    removed[reason] += 1
-                    continue
-                doc = Document(path=rel, source=src.name, text=text, repo=rec["repo"], commit=rec.get("commit"),
-                               license=rec.get("license"))
-                if doc.sha256 in seen_hashes:
-                    removed["exact_duplicate"] += 1
-                    continue
-                seen_hashes.add(doc.sha256)
-                # The corpus tags each file by path and content; templates count as Phoenix code.
-                tags = set(rec.get("tags") or ())
-                doc.slices = sorted((tags & set(SLICES)) | ({"phoenix"} if "template" in tags else set()))
-                docs.append(doc)
-            source_info.append({"name": src.name, "kind": src.kind, "root": src.name, "files_seen": n_files,
-                                "slice": src.slice})
-            log(f"corpus: {src.name}: {n_files} records")
-            continue
-        for p in iter_source_files(root):
+        for doc in _source_documents(src, root):
             n_files += 1
-            rel = f"{src.name}/{p.relative_to(root).as_posix()}"
-            try:
-                text = p.read_text(encoding="utf-8")
-            except (UnicodeDecodeError, OSError):
+            # One admission path for every kind of source: the same filters, one exact-dedupe set.
+            if doc is None:
                 removed["unreadable"] += 1
-                continue
-            text = text.replace("\r\n", "\n")
-            reason = filter_reason(rel, text, opts)
-            if reason:
+            elif reason := filter_reason(doc.path, doc.text, opts):
                 removed[reason] += 1
-                continue
-            doc = Document(path=rel, source=src.name, text=text)
-            if doc.sha256 in seen_hashes:
+            elif doc.sha256 in seen_hashes:
                 removed["exact_duplicate"] += 1
-                continue
-            seen_hashes.add(doc.sha256)
-            slices = set(detect_slices(rel, text))
-            if src.slice:
-                slices.add(src.slice)
-            doc.slices = sorted(slices)
-            docs.append(doc)
-        source_info.append({"name": src.name, "kind": src.kind, "root": str(root), "files_seen": n_files,
+            else:
+                seen_hashes.add(doc.sha256)
+                docs.append(doc)
+        shown_root = src.name if src.kind == "shards" else str(root)
+        source_info.append({"name": src.name, "kind": src.kind, "root": shown_root, "files_seen": n_files,
                             "slice": src.slice})
-        log(f"corpus: {src.name}: {n_files} files under {root}")
+        log(f"corpus: {src.name}: {n_files} {'records' if src.kind == 'shards' else 'files under ' + shown_root}")
 
     dups = near_duplicates(docs, opts.near_dup_threshold)
     removed["near_duplicate"] += len(dups)

@@ -98,7 +98,11 @@ def export_int8(preset_name: str, run_dir: Path, n_params: int, vocab: int) -> P
 
 
 def held_out_quality(model_dir: Path, corpus_dir: Path, n: int, seed: int) -> dict:
-    """Exact match (with its 95% interval) and edit similarity on the held-out test repositories."""
+    """Exact match (with its 95% interval) and edit similarity on the held-out test repositories; kept beside
+    the model for the same case count and seed, so a study rerun for latency does not evaluate again."""
+    cache = Path(model_dir).parent / f"held_out-{n}-{seed}.json"
+    if cache.is_file():
+        return json.loads(cache.read_text())
     texts = [r["text"] for r in read_documents(corpus_dir, "test")]
     out = {}
     for where, make in (("line_start", next_line_cases), ("mid_line", mid_line_cases)):
@@ -106,6 +110,7 @@ def held_out_quality(model_dir: Path, corpus_dir: Path, n: int, seed: int) -> di
         hits = sum(res["hits"])
         out[where] = {"cases": res["cases"], "exact_match": res["exact_match"],
                       "ci95": wilson(hits, res["cases"]), "edit_similarity": res["edit_similarity"]}
+    cache.write_text(json.dumps(out, indent=2))
     return out
 
 

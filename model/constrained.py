@@ -14,7 +14,9 @@ the one before it was itself chosen under a ban, so it would not come again), a 
 bans everything rejected at that position and a normal pass continues from there.
 
 The lexical state is read from the start of the unit holding the cursor (model/regions.py: the
-module-level definition, attribute or test being written), not from the top of the file.
+module-level definition, attribute or test being written), not from the top of the file. It reads
+the prefix as typed, and the completion as the user will get it: the model's prompt has its typed
+trailing spaces healed (engine.py), and those spaces are taken off the completion again.
 
 A multi-line completion ends right after an `end` that closes the block open at the cursor, or
 at the end of the line where it closes another delimiter or literal open at the cursor. Finally
@@ -36,7 +38,7 @@ from typing import Any, Protocol
 import ctranslate2
 
 from .constraints import BLOCK_OPENERS, CodeState, Verdict
-from .generation import Completion, GenerationRequest, cut_at_stops, sampling_options
+from .generation import Completion, GenerationRequest, cut_at_stops, heal_trailing_spaces, sampling_options
 from .guided import MonitorGuide
 from .regions import unit_start
 from .tokenizer import ModelTokenizer
@@ -84,7 +86,6 @@ class _Hyp:
     ids: list[int] = field(default_factory=list)
     log_probs: list[float | None] = field(default_factory=list)
     ends: list[int] = field(default_factory=list)  # completion length after each token
-    points: list[tuple[int, bool, bool]] = field(default_factory=list)  # (offset, complete, in_literal)
     text: str = ""
     suppress: list[list[str]] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
@@ -103,9 +104,10 @@ class _Hyp:
 class _Runner:
     """Runs decoding passes for a request, feeding every generated piece to the hypotheses' states."""
 
-    def __init__(self, engine: Engine, req: GenerationRequest) -> None:
+    def __init__(self, engine: Engine, req: GenerationRequest, healed: str = "") -> None:
         self.engine = engine
         self.req = req
+        self.healed = healed
         self.tok = engine.tokenizer
         self.eos_id = self.tok.token_id(self.tok.eos)
         self.newline_ids = self.tok.newline_ids
@@ -125,7 +127,7 @@ class _Runner:
         """Take one generated token; True when this hypothesis should stop."""
         hyp.ids.append(token_id)
         hyp.log_probs.append(log_prob)
-        text = self.tok.decode(hyp.ids)
+        text = self.visible(self.tok.decode(hyp.ids))
         if text.endswith("\ufffd") or not text.startswith(hyp.text):
             # Half of a multi-byte character (or a decoder that rewrote earlier text): wait.
             hyp.ends.append(len(hyp.text))
@@ -136,7 +138,6 @@ class _Runner:
         verdict = hyp.state.advance(piece)
         hyp.state_s += time.perf_counter() - started
         state = hyp.state
-        hyp.points.append((len(text), state.complete, state.in_literal))
         if self.multiline and state.closed_at is not None and hyp.closed_at is None:
             hyp.closed_at = state.closed_at
             if state.closed_kind in BLOCK_OPENERS:
@@ -220,22 +221,37 @@ class _Runner:
             hyp.first_ban = list(hyp.bans[keep])
             if keep > 0:  # and the pair, so that later passes do not repeat it
                 hyp.suppress.append([self.tok.id_to_token(hyp.ids[keep - 1]) or "", bad_tok])
-        del hyp.ids[keep:], hyp.log_probs[keep:], hyp.ends[keep:], hyp.points[keep:]
-        hyp.text = self.tok.decode(hyp.ids)
+        self.truncate(hyp, keep)
+        return True
+
+    def visible(self, text: str) -> str:
+        """Decoded text as the user will see it after the cursor: the prompt was healed (its typed
+        trailing spaces taken off, engine.py), and `unheal` takes them off the completion again. The
+        lexical state reads the prefix as typed, so it must read the completion that way too: `x =`
+        then `>>` lexes as `=>` `>`, but the user gets `x = >>`."""
+        if not self.healed:
+            return text
+        return text[len(self.healed):] if text.startswith(self.healed) else text.lstrip(" \t")
+
+    def truncate(self, hyp: _Hyp, keep: int) -> None:
+        """Keep the first `keep` tokens of a hypothesis and rebuild its lexical state from them."""
+        del hyp.ids[keep:], hyp.log_probs[keep:], hyp.ends[keep:]
+        # The text the state had seen after those tokens (decoding them again could end in half a
+        # character that the state never saw).
+        hyp.text = hyp.text[: hyp.ends[-1]] if hyp.ends else ""
         started = time.perf_counter()
         hyp.state = self.initial.copy()
         hyp.state.advance(hyp.text)
         hyp.state_s += time.perf_counter() - started
         hyp.reject_at = None
-        return True
 
     def finish(self, hyp: _Hyp, elapsed_ms: float) -> ConstrainedCompletion:
         """The completion for a finished hypothesis: cut at a close or rejection, stops, trimming."""
         started = time.perf_counter()
         if hyp.reject_at is not None:  # out of retries: the rejected token and what follows go
             keep = next((i for i, end in enumerate(hyp.ends) if end > hyp.reject_at), len(hyp.ids))
-            del hyp.ids[keep:], hyp.log_probs[keep:], hyp.ends[keep:], hyp.points[keep:]
-        text = self.tok.decode(hyp.ids)
+            del hyp.ids[keep:], hyp.log_probs[keep:], hyp.ends[keep:]
+        text = self.visible(self.tok.decode(hyp.ids))
         cut = len(text)
         if hyp.cut_at is not None:
             cut = min(cut, hyp.cut_at)
@@ -270,23 +286,33 @@ class _Runner:
 
         Complete means outside any literal the completion opened; for a block completion also
         with nothing it opened still open, unless that would leave nothing.
+
+        Token ends are where a cut may go. What the state said at a token's end cannot be
+        trusted for the cut text: the next characters settled it (a held-back ` end` that grew
+        into ` endum` reads as a keyword again once cut). So each cut is checked by reading the
+        cut text again, latest first.
         """
         whole = len(text)
         check = self.initial.copy()
         if check.advance(text) == Verdict.REJECT or check.finish() == Verdict.REJECT:
             # Only a word held back until the end (a final `end` closing nothing) gets here.
             text = text[: check.reject_at or 0]
-            check = self.initial.copy()
-            check.advance(text)
-            check.finish()
         strict = self.multiline
-        if not check.in_literal and (check.complete or not strict):
+        if self._holds(text, strict):
             return text, whole - len(text)
-        points = [(0, True, False)] + [p for p in hyp.points if p[0] <= len(text)]
-        best = max((p[0] for p in points if not p[2] and (p[1] or not strict)), default=0)
-        if strict and best == 0:
-            best = max((p[0] for p in points if not p[2]), default=0)
+        offsets = sorted({end for end in hyp.ends if end < len(text)} | {0}, reverse=True)
+        best = next((at for at in offsets if self._holds(text[:at], strict)), None)
+        if best is None:  # nothing complete for a block completion: at least no literal left open
+            best = next((at for at in offsets if self._holds(text[:at], False)), 0)
         return text[:best], whole - best
+
+    def _holds(self, text: str, strict: bool) -> bool:
+        """`text` read after the prefix is acceptable as a whole completion: nothing rejected, no
+        literal it opened left open, and (strict) nothing it opened left open."""
+        check = self.initial.copy()
+        if check.advance(text) == Verdict.REJECT or check.finish() == Verdict.REJECT:
+            return False
+        return not check.in_literal and (check.complete or not strict)
 
 
 def generate_constrained(engine: Engine, req: GenerationRequest) -> list[Completion]:
@@ -304,8 +330,10 @@ def generate_constrained(engine: Engine, req: GenerationRequest) -> list[Complet
     sampling = req.temperature > 0
     if not sampling and n > 1:
         return _check_beams(engine, req, started)
-    runner = _Runner(engine, req)
-    prompt = engine.prompt_tokens(req)
+    # The model sees the healed prompt; the constraint sees the prefix and completions as typed.
+    healed, removed = heal_trailing_spaces(req)
+    runner = _Runner(engine, req, removed)
+    prompt = engine.prompt_tokens(healed)
     hyps = [runner.new_hyp() for _ in range(n if sampling else 1)]
     runner.run(hyps, prompt)
     # Rejected hypotheses resume one by one: each has its own banned continuations.
@@ -326,8 +354,8 @@ def generate_constrained(engine: Engine, req: GenerationRequest) -> list[Complet
 def _check_beams(engine: Engine, req: GenerationRequest, started: float) -> list[Completion]:
     """Beams: decode unconstrained, then cut each at its first rejected lexeme and trim it."""
     plain = replace(req, constrained=False) if hasattr(req, "constrained") else req
-    beams = engine.generate(plain)
-    runner = _Runner(engine, req)
+    beams = engine.generate(plain)  # heals and unheals the prompt's trailing spaces itself
+    runner = _Runner(engine, req, heal_trailing_spaces(req)[1])
     out: list[Completion] = []
     seen: set[str] = set()
     for beam in beams:

@@ -197,11 +197,11 @@ class Engine:
         req = self._encodable(req)
         if not req.prefix and not self.manifest.has_fim:
             return []  # nothing to continue: CTranslate2 refuses an empty prompt
+        if req.constrained:  # heals the prompt itself: the constraint must read the text as typed
+            return generate_constrained(self, replace(req, constrained=False))
         healed, removed = heal_trailing_spaces(req)
         if removed:
             return [unheal(c, removed) for c in self.generate(healed)]
-        if req.constrained:
-            return generate_constrained(self, replace(req, constrained=False))
         started = time.perf_counter()
         prompt = self.prompt_tokens(req)
         n = max(1, req.num_hypotheses)

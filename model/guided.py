@@ -222,11 +222,7 @@ class MonitorGuide:
             return False
         self._corrections[id(hyp)] = done + 1
         self.stats.corrections += 1
-        del hyp.ids[keep:], hyp.log_probs[keep:], hyp.ends[keep:], hyp.points[keep:]
-        hyp.text = self.tok.decode(hyp.ids)
-        hyp.state = runner.initial.copy()
-        hyp.state.advance(hyp.text)
-        hyp.reject_at = None
+        runner.truncate(hyp, keep)
         if shared:
             for token_id in self.tok.ids(shared):
                 if runner._on_piece(hyp, token_id, None):

@@ -371,3 +371,53 @@ def test_cancelled_constrained_generation(models: dict) -> None:
     c = models["paren"].generate(GenerationRequest(prefix="x = ", max_tokens=8, constrained=True,
                                                    cancelled=lambda: True))[0]
     assert c.finish_reason == "cancelled" and c.text == ""
+
+
+def test_constraint_reads_healed_spaces_as_typed(tmp_path: Path) -> None:
+    # The prompt `x = ` is healed to `x =` for the model. `>` `>` after `x =` lexes as `=>` `>`,
+    # but the user gets `x = >>`: a `>>` that closes nothing, which the constraint must refuse.
+    from elixir_coder.model.engine import Engine, GenerationRequest
+
+    engine = Engine(build_bigram_model(tmp_path, {None: [(">", 10.0), ("x", 6.0)], ">": [(">", 10.0), ("x", 6.0)],
+                                                  "x": [("x", 10.0)]}))
+    assert engine.generate(GenerationRequest(prefix="x = ", max_tokens=2))[0].text == ">>"
+    c = engine.generate(GenerationRequest(prefix="x = ", max_tokens=2, constrained=True))[0]
+    assert c.text != ">>"  # here trimmed away: `>>` at the end is held back and never settled
+    assert_valid("x = ", c.text)
+    beams = engine.generate(GenerationRequest(prefix="x = ", max_tokens=2, num_hypotheses=2, constrained=True))
+    for b in beams:
+        assert_valid("x = ", b.text)
+
+
+def test_trimming_checks_the_cut_text(models: dict) -> None:
+    # A token that is half a UTF-8 character is held back, and a word held back at a token's end
+    # (` end`) may grow into another (` endum`): neither may leave a cut where the text read
+    # alone is invalid. Here a roll-back happens after a half character, then a string is opened
+    # and never closed; trimming must not end inside it.
+    from elixir_coder.model.constrained import _Runner
+    from elixir_coder.model.engine import GenerationRequest
+
+    engine = models["paren"]
+    tok = engine.tokenizer
+    runner = _Runner(engine, GenerationRequest(prefix="x = ", max_tokens=8))
+    hyp = runner.new_hyp()
+    lead_byte = tok.token_id("Ã")  # byte 0xC3 alone: the first half of a two-byte character
+    ids = [lead_byte, tok.token_id("x"), tok.token_id("x"), tok.token_id(")")]
+    assert [runner._on_piece(hyp, i, None) for i in ids] == [False, False, False, True]
+    assert len(hyp.ends) == len(hyp.ids) and hyp.reject_at is not None
+    assert runner.roll_back(hyp)  # the `)` goes, and the `x` before it (it is generated again)
+    assert len(hyp.ends) == len(hyp.ids) == 2
+    for i in (tok.token_id('"'), tok.token_id("a")):  # a string opened and never closed
+        runner._on_piece(hyp, i, None)
+    c = runner.finish(hyp, 0.0)
+    assert c.text == "\ufffdx" and c.trimmed == 2
+    assert_valid("x = ", c.text)
+    # A block completion `x( endum`: `(` stays open, so it is trimmed; cutting after ` end`
+    # would leave an `end` that closes the `do` while `(` is open.
+    runner = _Runner(engine, GenerationRequest(prefix="if a do\n  ", max_tokens=8))
+    hyp = runner.new_hyp()
+    for piece in ("x", "(", "Ġend", "um"):
+        assert not runner._on_piece(hyp, tok.token_id(piece), None)
+    c = runner.finish(hyp, 0.0)
+    assert c.text == "x"
+    assert_valid("if a do\n  ", c.text)

@@ -82,7 +82,13 @@ def _model_generate_fn(args: argparse.Namespace):  # noqa: ANN202
     from elixir_coder.model.registry import Registry
 
     registry = Registry(Path(args.registry) if args.registry else None)
-    engine = Engine(registry.resolve(args.model, args.adapter))
+    if getattr(args, "quality", False):
+        quality = registry.quality_dir()
+        if quality is None:
+            raise ValueError("no quality model registered (`elixir-coder model set-quality DIR`)")
+        engine = Engine(quality)
+    else:
+        engine = Engine(registry.resolve(args.model, args.adapter))
     temperature = args.temperature if args.temperature is not None else (0.0 if args.samples == 1 else 0.8)
     # half the model's context for the completion unless told otherwise, the rest for the prompt
     max_tokens = args.max_tokens or max(64, int(getattr(engine, "context_length", 1024)) // 2)
@@ -271,6 +277,8 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="registry version to evaluate (default: the one in service)")
     parser.add_argument("--adapter", help="adapter of that version (default: base)")
     parser.add_argument("--registry", help="registry directory (default: $ELIXIR_CODER_HOME/models)")
+    parser.add_argument("--quality", action="store_true",
+                        help="evaluate the registry's quality model (`elixir-coder model set-quality`)")
     parser.add_argument("--max-tokens", type=int, help="new tokens per completion (default: half the model's context)")
     parser.add_argument("--prompt-budget", type=int, help="prompt tokens kept (default: the engine's)")
 

@@ -93,7 +93,8 @@ def _load_model(args: argparse.Namespace):  # noqa: ANN202 - a Backend
     settings = Settings(model_path=args.model_path, remote_url=args.remote_url, remote_model=args.remote_model)
     service = ModelService()
     service.configure(settings)
-    return service.load(args.adapter)
+    # The registry's quality model when there is one (as in the editor); otherwise the current version.
+    return service.load_for_generation(args.adapter)
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:

@@ -43,6 +43,26 @@ def _cmd_list(args: argparse.Namespace) -> int:
         mark = "*" if v.current else " "
         size = f"{v.manifest.parameters / 1e6:.1f}M params" if v.manifest else "INCOMPLETE"
         print(f"{mark} {v.version}  [{', '.join(v.adapters)}]  {size}")
+    quality = reg.quality_dir()
+    if quality is not None:
+        from elixir_coder.model.manifest import read_manifest
+
+        m = read_manifest(quality)
+        print(f"quality model: {m.version} ({m.parameters / 1e6:.1f}M params), used by generate and clarification")
+    return 0
+
+
+@_guard
+def _cmd_set_quality(args: argparse.Namespace) -> int:
+    version = _registry(args).set_quality(Path(args.path))
+    print(f"quality model: {version}; generate and clarification use it from their next request")
+    return 0
+
+
+@_guard
+def _cmd_clear_quality(args: argparse.Namespace) -> int:
+    _registry(args).clear_quality()
+    print("no quality model registered; generate and clarification use the current version")
     return 0
 
 
@@ -140,6 +160,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--quantization", default="int8")
     imp.add_argument("--version")
     imp.set_defaults(func=_cmd_import_hf)
+    quality = sub.add_parser("set-quality", help="use a (larger) model directory for generate and clarification")
+    quality.add_argument("path", help="an exported model directory (manifest.json, model.bin)")
+    quality.set_defaults(func=_cmd_set_quality)
+    sub.add_parser("clear-quality", help="stop using the registered quality model").set_defaults(
+        func=_cmd_clear_quality)
 
     complete = subparsers.add_parser("complete", help="complete code at FILE:LINE:COL with the model in service")
     complete.add_argument("position", metavar="FILE:LINE:COL")

@@ -5,9 +5,13 @@ Layout under the registry root:
     versions/<version>/base/        a model directory (see manifest.py)
     versions/<version>/<adapter>/   the base merged with one LoRA adapter, converted on its own
     current                         JSON: {"version": ..., "previous": ...}
+    quality/<version>/              an optional larger "quality" model (trained on a GPU)
+    quality.json                    JSON: {"version": ...}, the quality model in service
 
 When the registry holds no current version, `resolve` falls back to the default model
-shipped inside the package (model/default/).
+shipped inside the package (model/default/). The quality model serves the features that can
+wait for a better answer (generate, clarification, test generation); completions stay on the
+fast default. Nothing needs it: without one, those features use the current version.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ ENV_HOME = "ELIXIR_CODER_HOME"
 BASE = "base"
 SHIPPED_DEFAULT = Path(__file__).resolve().parent / "default"
 SHIPPED_VERSION = "shipped-default"
+SHIPPED_QUALITY = Path(__file__).resolve().parent / "quality"
 
 
 def default_root() -> Path:
@@ -93,6 +98,9 @@ class Registry:
         self.shipped = Path(shipped) if shipped is not None else SHIPPED_DEFAULT
         self.versions_dir = self.root / "versions"
         self.pointer = self.root / "current"
+        self.quality_models = self.root / "quality"
+        self.quality_pointer = self.root / "quality.json"
+        self.shipped_quality = SHIPPED_QUALITY if shipped is None else self.shipped.parent / "quality"
 
     # --- registering ----------------------------------------------------------------------------
 
@@ -121,6 +129,52 @@ class Registry:
                 shutil.rmtree(staging, ignore_errors=True)
         _fsync_dir(target.parent)
         return version
+
+    # --- the quality model ----------------------------------------------------------------------
+
+    def set_quality(self, model_dir: Path) -> str:
+        """Copy a validated model directory in as the quality model (atomically); returns its version."""
+        manifest = validate_model_dir(Path(model_dir))
+        _check_name(manifest.version)
+        target = self.quality_models / manifest.version
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".incoming."))
+            try:
+                shutil.copytree(model_dir, staging, dirs_exist_ok=True)
+                validate_model_dir(staging)
+                staging.rename(target)
+            finally:
+                if staging.exists():
+                    shutil.rmtree(staging, ignore_errors=True)
+            _fsync_dir(target.parent)
+        atomic_write_json(self.quality_pointer, {"version": manifest.version})
+        return manifest.version
+
+    def clear_quality(self) -> None:
+        """Stop using a registered quality model (its files stay; the shipped one, if any, serves again)."""
+        self.quality_pointer.unlink(missing_ok=True)
+
+    def quality_dir(self) -> Path | None:
+        """The quality model directory: the registered one, else one shipped in model/quality/, else None.
+        A broken one is logged and skipped, never raised: the features fall back to the current version."""
+        candidates = []
+        try:
+            version = json.loads(self.quality_pointer.read_text(encoding="utf-8")).get("version")
+            if isinstance(version, str):
+                candidates.append(self.quality_models / version)
+        except (OSError, ValueError, AttributeError):
+            pass
+        candidates.append(self.shipped_quality)
+        for path in candidates:
+            if not path.exists():
+                continue
+            try:
+                validate_model_dir(path)
+                return path
+            except ModelDirectoryError as exc:
+                log.warning("quality model %s unusable, skipped: %s", path, exc)
+        return None
 
     # --- the current pointer --------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from elixir_coder.model.registry import BASE, Registry
 from .settings import Settings
 
 log = logging.getLogger(__name__)
+QUALITY = "quality"  # the engine slot of the quality model (adapters are named by slice, never this)
 
 
 class Backend(Protocol):
@@ -50,11 +51,13 @@ class BackendChoice:
     remote_api_key: str | None
     device: str
     compute_type: str | None
+    quality_model: bool = True
 
     @classmethod
     def from_settings(cls, s: Settings) -> BackendChoice:
         """The part of the settings that decides the backend."""
-        return cls(s.model_path, s.remote_url, s.remote_model, s.remote_api_key, s.device, s.compute_type)
+        return cls(s.model_path, s.remote_url, s.remote_model, s.remote_api_key, s.device, s.compute_type,
+                   s.quality_model)
 
 
 class ModelService:
@@ -184,6 +187,36 @@ class ModelService:
             self.on_loaded(slot, self.load_ms)
         return engine
 
+    def quality_dir(self) -> Path | None:
+        """The quality model to generate with, or None: only with the registry as the source (a `modelPath`
+        or a remote server is the user's explicit choice for everything) and the setting on."""
+        choice = self.choice or BackendChoice.from_settings(Settings())
+        if choice.model_path or choice.remote_url or not choice.quality_model:
+            return None
+        return self.registry.quality_dir()
+
+    def load_for_generation(self, adapter: str) -> Backend:
+        """The engine for generate and clarification: the quality model when there is a usable one, else
+        the adapter's engine. A quality model that fails to load is logged and the adapter's engine serves."""
+        path = self.quality_dir()
+        if path is None:
+            return self.load(adapter)
+        with self._lock:
+            engine = self._engines.get(QUALITY)
+        if engine is not None:
+            return engine
+        choice = self.choice or BackendChoice.from_settings(Settings())
+        try:
+            engine = Engine(path, device=choice.device, compute_type=choice.compute_type)
+        except (ModelDirectoryError, OSError, RuntimeError, ValueError) as exc:
+            log.warning("quality model %s not loaded, generating with %s: %s", path, adapter, exc)
+            return self.load(adapter)
+        with self._lock:
+            self._engines.setdefault(QUALITY, engine)
+            engine = self._engines[QUALITY]
+        log.info("quality model %s loaded for generation", engine.version)
+        return engine
+
     def _open(self, choice: BackendChoice, adapter: str, version: str | None = None) -> Backend:
         if choice.remote_url:
             from elixir_coder.model.remote import RemoteEngine  # only for teams with a server
@@ -233,6 +266,7 @@ class ModelService:
         """Health for clients: what is loaded, what is loading, why nothing is."""
         with self._lock:
             engines = dict(self._engines)
+        quality = engines.pop(QUALITY, None)
         version = next(iter(engines.values())).version if engines else None
         return {
             "modelLoaded": bool(engines),
@@ -242,6 +276,7 @@ class ModelService:
             "loadedAdapters": sorted(engines),
             "backend": "remote" if self.choice and self.choice.remote_url else "local",
             "loadMs": round(self.load_ms, 1) if self.load_ms is not None else None,
+            "qualityModel": quality.version if quality is not None else None,
             "error": self.error,
         }
 

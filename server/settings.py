@@ -57,6 +57,8 @@ class Settings:
         edit_check_delay_seconds: how long after an acceptance the edit is measured.
         clarify_entropy / clarify_clusters: "Generate implementation" asks a question when the
             sampled candidates' semantic entropy (nats) or cluster count reaches these.
+        quality_model: generate and clarification use the registry's quality model (a larger model,
+            `elixir-coder model set-quality`) when one is there; completions never do.
         extra: unknown keys, kept so they can be logged and inspected, never used.
     """
 
@@ -92,6 +94,7 @@ class Settings:
     edit_check_delay_seconds: int = 30
     clarify_entropy: float = 0.5
     clarify_clusters: int = 3
+    quality_model: bool = True
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -121,6 +124,7 @@ _ALIASES = {  # camelCase names as VS Code and Neovim users write them
     "editCheckDelaySeconds": "edit_check_delay_seconds",
     "clarifyEntropy": "clarify_entropy",
     "clarifyClusters": "clarify_clusters",
+    "qualityModel": "quality_model",
 }
 
 ADAPTERS = ("auto", "base", "exunit", "phoenix", "nerves")

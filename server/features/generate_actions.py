@@ -140,7 +140,7 @@ async def on_generate_implementation(server: LanguageServer, *args: Any) -> dict
     settings = ls.settings
 
     def work() -> tuple[Any, Outcome | None]:
-        model = ls.models.load(adapter)
+        model = ls.models.load_for_generation(adapter)
         assessment = assess(model, site, entropy_threshold=settings.clarify_entropy,
                             clusters_threshold=settings.clarify_clusters)
         if assessment.ask:
@@ -174,7 +174,7 @@ async def on_answer_clarification(server: LanguageServer, *args: Any) -> dict[st
     adapter = ls.adapter_for(uri_to_path(uri), site.text)
 
     def work() -> Outcome:
-        model = ls.models.load(adapter)
+        model = ls.models.load_for_generation(adapter)
         # The chosen cluster's own candidates are the fallback when the regenerated ones fail the checks.
         return generate_checked(model, site, extra=clarification_comment(site, answer), root=_root(ls),
                                 fallback=[Candidate(c) for c in codes])

@@ -210,3 +210,25 @@ def test_complete_command_on_the_shipped_default(tmp_path: Path) -> None:
     src.write_text("defmodule A do\n  def f(x) do\n    \n  end\nend\n")
     out = _cli("complete", f"{src}:3:5", "--max-tokens", "8", home=tmp_path / "home")
     assert out.returncode == 0, out.stderr
+
+
+def test_quality_model_set_cleared_shipped_and_corrupt(tiny_model: Path, tmp_path: Path) -> None:
+    shipped = tmp_path / "shipped"
+    shutil.copytree(tiny_model, shipped / "base")
+    reg = Registry(tmp_path / "reg", shipped=shipped)
+    assert reg.quality_dir() is None  # nothing registered, nothing shipped: the features use the current version
+    assert reg.set_quality(_version_dir(tiny_model, tmp_path, "q1")) == "q1"
+    assert reg.quality_dir() == tmp_path / "reg" / "quality" / "q1"
+    assert read_manifest(reg.quality_dir()).version == "q1"
+    assert reg.resolve() == shipped / "base"  # completions are not affected
+    # A quality model shipped beside the default set (model/quality/ next to model/default/) serves when
+    # none is registered.
+    shutil.copytree(_version_dir(tiny_model, tmp_path, "shipped-q"), tmp_path / "quality")
+    reg.clear_quality()
+    assert reg.quality_dir() == tmp_path / "quality"
+    # A registered one that got corrupted is skipped (logged), never raised.
+    reg.set_quality(_version_dir(tiny_model, tmp_path, "q2"))
+    (tmp_path / "reg" / "quality" / "q2" / "model.bin").write_bytes(b"")
+    assert reg.quality_dir() == tmp_path / "quality"
+    shutil.rmtree(tmp_path / "quality")
+    assert reg.quality_dir() is None

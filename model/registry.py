@@ -74,6 +74,21 @@ def atomic_write_json(path: Path, data: dict) -> None:
         raise
 
 
+def _copy_in(model_dir: Path, target: Path) -> None:
+    """Copy a model directory to `target` so that a half-copied model is never visible: the copy goes to a
+    temporary directory beside it, is validated, and is renamed into place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.incoming."))
+    try:
+        shutil.copytree(model_dir, staging, dirs_exist_ok=True)
+        validate_model_dir(staging)
+        staging.rename(target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    _fsync_dir(target.parent)
+
+
 @dataclass(frozen=True)
 class VersionInfo:
     """One registered version: its adapters and whether it is current."""
@@ -118,16 +133,7 @@ class Registry:
         target = self.versions_dir / version / slot
         if target.exists():
             raise ModelDirectoryError(f"version {version} already has a {slot!r} model")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{slot}.incoming."))
-        try:
-            shutil.copytree(model_dir, staging, dirs_exist_ok=True)
-            validate_model_dir(staging)
-            staging.rename(target)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
-        _fsync_dir(target.parent)
+        _copy_in(Path(model_dir), target)
         return version
 
     # --- the quality model ----------------------------------------------------------------------
@@ -137,17 +143,8 @@ class Registry:
         manifest = validate_model_dir(Path(model_dir))
         _check_name(manifest.version)
         target = self.quality_models / manifest.version
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".incoming."))
-            try:
-                shutil.copytree(model_dir, staging, dirs_exist_ok=True)
-                validate_model_dir(staging)
-                staging.rename(target)
-            finally:
-                if staging.exists():
-                    shutil.rmtree(staging, ignore_errors=True)
-            _fsync_dir(target.parent)
+        if not target.exists():  # versions are immutable: the same version is the same model
+            _copy_in(Path(model_dir), target)
         atomic_write_json(self.quality_pointer, {"version": manifest.version})
         return manifest.version
 

@@ -242,6 +242,8 @@ async def server_run(cases: list[Case], options: dict[str, Any], workdir: Path, 
         else:
             latencies[case.kind].append(ms)
         client.text_document_did_close(lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri)))
+    final = await client.protocol.send_request_async("elixirCoder/status")
+    stages = _plain(getattr(final, "completionStages", None)) or {}
     await asyncio.wait_for(client.shutdown_async(None), 30)
     client.exit(None)
     exit_hung = False
@@ -255,7 +257,19 @@ async def server_run(cases: list[Case], options: dict[str, Any], workdir: Path, 
     summary = {k: {"n": len(v), "p50_ms": round(percentile(v, 50), 1), "p95_ms": round(percentile(v, 95), 1),
                    "cold_ms": round(cold.get(k, 0.0), 1)} for k, v in latencies.items() if v}
     return {"latency": summary, "load_ms": status.loadMs if status else None, "exit_hung": exit_hung,
-            "version": status.version if status else None, "outputs": outputs, "case_ms": case_ms}
+            "version": status.version if status else None, "outputs": outputs, "case_ms": case_ms,
+            "stages": stages}
+
+
+def _plain(value: Any) -> Any:
+    """A JSON value as pygls hands it back (named tuples for objects) as plain dicts and lists."""
+    if hasattr(value, "_asdict"):
+        return {k: _plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 # --- CTranslate2 against torch -----------------------------------------------------------------

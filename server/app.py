@@ -421,6 +421,8 @@ class ElixirCoderServer(LanguageServer):
                             "findingsCut": self.completions.stats.findings_cut,
                             "findingsDropped": self.completions.stats.findings_dropped,
                             "guided": self.completions.stats.guided},
+            # Median and 95th percentile per stage of the recent generated completions (ms).
+            "completionStages": self.completions.timings.summary(),
             "apiIndex": self.api_index.status(),
             "completionsEnabled": self.settings.completions_enabled,
             "protocol": {**self.guard.stats.as_dict(), "open": self.guard.open_requests},

@@ -59,6 +59,10 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "repo-192": {"guided_decoding": False, "repository_context": True, "repository_context_tokens": 192},
     "repo-comments-128": {"guided_decoding": False, "repository_context": True, "repository_context_tokens": 128},
     "both-128": {"guided_decoding": True, "repository_context": True, "repository_context_tokens": 128},
+    # The defaults (as `mgd`, single-line prompts of 192 tokens) with single-line prompts of 256 and
+    # 128 tokens: prefilling the prompt is most of a single line's cost.
+    "line-prompt-256": {"guided_decoding": True, "repository_context": False, "completion_line_prompt_tokens": 256},
+    "line-prompt-128": {"guided_decoding": True, "repository_context": False, "completion_line_prompt_tokens": 128},
 }
 # How each configuration builds its repository context (server/repo_context.py's options).
 CONTEXT_OPTIONS: dict[str, dict[str, bool]] = {"defs-64": {"windows": False},
@@ -164,7 +168,7 @@ class ConfigRunner:
     def run(self, case: Case) -> Outcome:
         """One case (the project index already holds the case's document)."""
         from elixir_coder.server.completion import cursor_context
-        from elixir_coder.server.features.completion import CompletionStats, propose_with
+        from elixir_coder.server.features.completion import CompletionStats, needs_header, propose_with
         from elixir_coder.server.workspace import module_header, signature_context
 
         app, rel = case.path.split("::", 1)
@@ -187,7 +191,7 @@ class ConfigRunner:
 
         def header() -> str:
             prefix = case.document[: case.offset]
-            if len(prefix) <= 2 * settings.completion_prompt_tokens:
+            if not needs_header(prefix, settings):
                 return ""
             sig = signature_context(index.project, path, case.document, line=prefix.count("\n"))
             return "\n".join(p for p in (module_header(prefix), sig) if p)
@@ -236,9 +240,10 @@ class RecordingEngine:
         return self.last
 
 
-def summarize(cases: list[Case], runs: dict[str, list[Outcome]]) -> dict[str, Any]:
-    """Quality, resolution and cost per configuration, with intervals and paired differences."""
-    base = runs.get("baseline")
+def summarize(cases: list[Case], runs: dict[str, list[Outcome]], reference: str = "baseline") -> dict[str, Any]:
+    """Quality, resolution and cost per configuration, with intervals and paired differences
+    against the `reference` configuration (stored under `vs_baseline`)."""
+    base = runs.get(reference)
     out: dict[str, Any] = {}
     for name, outs in runs.items():
         row: dict[str, Any] = {}
@@ -250,7 +255,7 @@ def summarize(cases: list[Case], runs: dict[str, list[Outcome]]) -> dict[str, An
             es = [edit_similarity(outs[i].text.strip(), cases[i].expected.strip()) for i in idx]
             entry: dict[str, Any] = {"n": len(idx), "exact_match": bootstrap_ci(em).to_dict(),
                                      "edit_similarity": bootstrap_ci(es).to_dict()}
-            if base is not None and name != "baseline":
+            if base is not None and name != reference:
                 bem = [float(base[i].text.strip() == cases[i].expected.strip()) for i in idx]
                 bes = [edit_similarity(base[i].text.strip(), cases[i].expected.strip()) for i in idx]
                 d_em, p_em = paired_bootstrap_diff(em, bem)
@@ -290,7 +295,7 @@ def render(summary: dict[str, Any], meta: dict[str, Any], server: dict[str, Any]
         f"**Measured under load**: load average {meta['load_start']:.2f} at the start and "
         f"{meta['load_end']:.2f} at the end on a shared 2-core machine; latency figures are under that load.",
         "",
-        "## Quality (percent, 95% bootstrap interval; paired difference against the baseline)",
+        f"## Quality (percent, 95% bootstrap interval; paired difference against {meta.get('reference', 'baseline')})",
         "",
         "| configuration | kind | n | exact match | edit similarity | EM diff vs baseline (p) | ES diff (p) |",
         "|---|---|---:|---|---|---|---|",
@@ -325,7 +330,40 @@ def render(summary: dict[str, Any], meta: dict[str, Any], server: dict[str, Any]
         for name, run in server.items():
             s = run["latency"].get("single", {})
             lines.append(f"| {name} | {s.get('n', 0)} | {s.get('p50_ms', '')} | {s.get('p95_ms', '')} |")
+        lines += stage_table(server)
     return "\n".join(lines) + "\n"
+
+
+# The stages of a completion request in the order they run (server/completion_timing.py).
+STAGES = ("cursor", "queue", "api", "repository", "header", "prompt", "decode", "constraint", "guide",
+          "decoding_passes", "syntax", "findings", "remember", "total")
+
+
+def stage_table(server: dict[str, Any]) -> list[str]:
+    """Markdown rows: each stage's p50 / p95 per server setting (`elixirCoder/status`'s completionStages,
+    averaged over the rounds)."""
+    names = [name for name, run in server.items() if run.get("stages")]
+    if not names:
+        return []
+    lines = ["", "### Where the time goes (ms per request, p50 / p95, from the server's own stage timings)", "",
+             "| stage | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for stage in STAGES:
+        cells = []
+        for name in names:
+            figures = server[name]["stages"].get(stage)
+            cells.append(f"{figures['p50']:.2f} / {figures['p95']:.2f}" if figures else "")
+        if any(cells):
+            lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def mean_stages(runs: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """Per stage, the mean over server runs of its p50 and p95."""
+    out: dict[str, dict[str, float]] = {}
+    for stage in {name for run in runs for name in run}:
+        values = [run[stage] for run in runs if stage in run]
+        out[stage] = {q: round(statistics.mean(v[q] for v in values), 2) for q in ("p50", "p95")}
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -339,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--configs", default=",".join(CONFIGS))
     p.add_argument("--server-cases", type=int, default=60, help="single-line cursors timed through the server (0: none)")
     p.add_argument("--seed", type=int, default=11)
+    p.add_argument("--reference", default="baseline", help="the configuration paired differences are taken against")
     p.add_argument("--report", type=Path, default=REPORT)
     args = p.parse_args(argv)
 
@@ -382,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
         engine = RecordingEngine(Engine(args.model_path))
         engine.engine.warm_up()
         runs = run_configs([c.strip() for c in args.configs.split(",") if c.strip()], cases, roots, engine, indexes)
-        summary = summarize(cases, runs)
+        summary = summarize(cases, runs, args.reference)
         server: dict[str, Any] = {}
         if args.server_cases:
             app = apps[0]
@@ -390,10 +429,12 @@ def main(argv: list[str] | None = None) -> int:
             plain = [replace(c, path=c.path.split("::", 1)[1]) for c in singles]
             settings_under_test = (
                 ("defaults (guided, checked; no repository context)", {}),
+                ("defaults with 256-token single-line prompts (before)", {"completionLinePromptTokens": 256}),
                 ("guided, checked and repository context (128)", {"repositoryContext": True}),
                 ("all three off", {"guidedDecoding": False, "repositoryContext": False, "checkedProposals": False}),
             )
             pooled: dict[str, list[float]] = {name: [] for name, _ in settings_under_test}
+            stages: dict[str, list[Any]] = {name: [] for name, _ in settings_under_test}
             # Two rounds, the settings alternating, so that a change of machine load weighs on each alike.
             for _ in range(2):
                 for name, options in settings_under_test:
@@ -407,11 +448,14 @@ def main(argv: list[str] | None = None) -> int:
                         run = asyncio.run(server_run(plain, {**options, "modelPath": str(args.model_path)},
                                                      Path(tmp)))
                     pooled[name] += run["case_ms"][1:]  # the first request of a fresh server is cold
+                    stages[name].append(run.get("stages") or {})
             for name, values in pooled.items():
                 server[name] = {"latency": {"single": {"n": len(values), "p50_ms": round(percentile(values, 50), 1),
-                                                       "p95_ms": round(percentile(values, 95), 1)}}}
+                                                       "p95_ms": round(percentile(values, 95), 1)}},
+                                "stages": mean_stages(stages[name])}
                 print(name, json.dumps(server[name]["latency"]), flush=True)
         meta = {"date": time.strftime("%Y-%m-%d"), "model": f"{args.model_path.name} {engine.version}",
+                "reference": args.reference,
                 "cases": len(cases), "apps": apps, "deps": sorted(deps), "seed": args.seed,
                 "load_start": load_start, "load_end": os.getloadavg()[0]}
         args.report.parent.mkdir(parents=True, exist_ok=True)

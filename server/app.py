@@ -40,7 +40,7 @@ from .diagnostic_feedback import diagnostic_changes, diagnostic_counts
 from .documents import ExternalCache, Outcome, analyse_document, default_external_runner, uri_to_path
 from .features import completion as completion_feature
 from .features.code_actions import EXPLAIN_COMMAND, EXPLAIN_KIND, FixCache, explain_actions
-from .features.completion import CompletionFeature
+from .features.completion import CompletionFeature, needs_header
 from .features.completion_handlers import (
     on_action_taken,
     on_completion,
@@ -360,7 +360,7 @@ class ElixirCoderServer(LanguageServer):
     def prompt_context(self, path: Path | None, text: str, offset: int) -> str:
         """What the prompt carries before a cut prefix: the module head and related signatures."""
         prefix = text[:offset]
-        if len(prefix) <= 2 * self.settings.completion_prompt_tokens:
+        if not needs_header(prefix, self.settings):
             return ""  # this short a prefix is kept (nearly) whole, module head included: skip the work
         signatures = signature_context(self.index, path, text, line=prefix.count("\n"))
         return "\n".join(part for part in (module_header(prefix), signatures) if part)

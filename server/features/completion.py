@@ -62,6 +62,20 @@ class Proposals:
     stages: dict[str, float] = field(default_factory=dict)  # milliseconds per stage (completion_timing.py)
 
 
+def prompt_tokens(settings: Settings, multiline: bool) -> int:
+    """The prompt budget of a request: a single line takes the shorter one (it is prefilled for
+    a few tokens of answer)."""
+    if multiline:
+        return settings.completion_prompt_tokens
+    return min(settings.completion_line_prompt_tokens, settings.completion_prompt_tokens)
+
+
+def needs_header(prefix: str, settings: Settings) -> bool:
+    """Whether a prefix is long enough that the prompt may cut it, so that the module head and
+    related signatures are worth building (~4 characters a token; the shorter budget decides)."""
+    return len(prefix) > 2 * prompt_tokens(settings, multiline=False)
+
+
 def generation_request(ctx: CursorContext, settings: Settings, header: str,
                        cancelled: Callable[[], bool], api: Any = None, repository: str = "") -> GenerationRequest:
     """The model request for a cursor: one line or a block, within the settings' limits.
@@ -80,7 +94,7 @@ def generation_request(ctx: CursorContext, settings: Settings, header: str,
                                                                            settings.completion_max_tokens),
         stop_at_newline=not ctx.multiline,
         stop=("\n\n\n",),
-        prompt_budget=settings.completion_prompt_tokens,
+        prompt_budget=prompt_tokens(settings, ctx.multiline),
         context=header,
         cancelled=cancelled,
         constrained=settings.constrained_decoding,

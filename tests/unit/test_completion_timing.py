@@ -65,3 +65,36 @@ def test_propose_with_times_each_stage_with_the_shipped_model() -> None:
     assert {"api", "repository", "header", "prompt", "constraint", "guide", "decode", "decoding_passes",
             "syntax", "findings"} <= set(stages)
     assert stages["decoding_passes"] >= 1 and stages["prompt"] > 0 and stages["decode"] > 0
+
+
+def test_single_line_requests_take_the_shorter_prompt() -> None:
+    from dataclasses import replace
+
+    from elixir_coder.server.completion import cursor_context
+    from elixir_coder.server.features.completion import generation_request, needs_header
+    from elixir_coder.server.settings import Settings, parse_settings
+
+    line = cursor_context("defmodule A do\n  def f(x) do\n    y = ", "\n  end\nend\n")
+    block = cursor_context("defmodule A do\n  def f(x) do\n", "\n  end\nend\n")
+    assert not line.multiline and block.multiline
+    settings = Settings()
+    assert generation_request(line, settings, "", lambda: False).prompt_budget == 192
+    assert generation_request(block, settings, "", lambda: False).prompt_budget == 256
+    # Never more than completionPromptTokens: a user who shortened every prompt keeps that.
+    short = replace(settings, completion_prompt_tokens=128)
+    assert generation_request(line, short, "", lambda: False).prompt_budget == 128
+    assert parse_settings({"completionLinePromptTokens": 160})[0].completion_line_prompt_tokens == 160
+    # The module head is built once the prefix may be cut under the shorter budget.
+    assert not needs_header("x" * 384, settings) and needs_header("x" * 385, settings)
+
+
+def test_context_benchmark_reports_stages_per_setting() -> None:
+    from elixir_coder.benchmarks.context import mean_stages, stage_table
+
+    runs = [{"decode": {"n": 59, "p50": 10.0, "p95": 40.0}, "total": {"n": 59, "p50": 14.0, "p95": 50.0}},
+            {"decode": {"n": 59, "p50": 12.0, "p95": 44.0}, "total": {"n": 59, "p50": 16.0, "p95": 60.0}}]
+    stages = mean_stages(runs)
+    assert stages["decode"] == {"p50": 11.0, "p95": 42.0} and stages["total"] == {"p50": 15.0, "p95": 55.0}
+    rows = stage_table({"defaults": {"stages": stages}, "off": {"stages": {}}})
+    assert "| stage | defaults |" in rows
+    assert rows.index("| decode | 11.00 / 42.00 |") < rows.index("| total | 15.00 / 55.00 |")

@@ -36,6 +36,7 @@ from .adapter_routing import adapter_for, project_deps
 from .analysed import Analysed
 from .api_index import ApiIndex, CursorApi
 from .deps_index import DepsIndex
+from .deps_progress import DepsProgress
 from .diagnostic_feedback import diagnostic_changes, diagnostic_counts
 from .documents import ExternalCache, Outcome, analyse_document, default_external_runner, uri_to_path
 from .features import completion as completion_feature
@@ -125,6 +126,7 @@ class ElixirCoderServer(LanguageServer):
         self.completions = CompletionFeature(self.models, self.tracker, on_progress=self.progress_from_thread)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._load_count = 0
+        self._deps_count = 0
         self._progress_begun: asyncio.Task[str | None] | None = None
         self.project: ProjectDiagnostics | None = None
 
@@ -383,13 +385,25 @@ class ElixirCoderServer(LanguageServer):
         root = self.workspace_root
         if root is None:
             return
-        deps_index = DepsIndex(root, stdlib_cache_dir() / "deps",
-                               on_progress=lambda done, total: log.info("deps index: %d/%d files", done, total))
+        progress = self.deps_progress(root)
+        deps_index = DepsIndex(root, stdlib_cache_dir() / "deps", on_progress=progress.report,
+                               on_finished=progress.finished)
         self.api_index.deps = deps_index
         deps_index.start(watch=True)
         self.deps = await self.in_worker(project_deps, root)
         report = await self.in_worker(self.index.scan)
         log.info("project index: %s", report)
+
+    def deps_progress(self, root: Path) -> DepsProgress:
+        """`$/progress` for indexing `deps/` (when there is one and the client shows progress); the
+        indexing does not wait for the client to accept the token."""
+        begun = None
+        if (root / "deps").is_dir() and self._supports_progress():
+            self._deps_count += 1
+            begun = asyncio.ensure_future(self._progress_begin(f"elixir-coder-deps-{self._deps_count}",
+                                                               "Indexing dependencies"))
+        return DepsProgress(asyncio.get_running_loop(), begun, self.work_done_progress.report,
+                            self.work_done_progress.end)
 
     def record_diagnostic_changes(self, uri: str, previous: Analysed | None, current: Analysed) -> None:
         """Feedback events for findings that appeared, were fixed or were suppressed since the last publication."""

@@ -6,6 +6,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from elixir_coder.server.completion_timing import StageTimes, Stopwatch
 
 REPO = Path(__file__).resolve().parents[2]
@@ -98,3 +100,16 @@ def test_context_benchmark_reports_stages_per_setting() -> None:
     rows = stage_table({"defaults": {"stages": stages}, "off": {"stages": {}}})
     assert "| stage | defaults |" in rows
     assert rows.index("| decode | 11.00 / 42.00 |") < rows.index("| total | 15.00 / 55.00 |")
+
+
+def test_the_server_tokenizes_on_the_calling_thread_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from elixir_coder.server.app import _tokenize_on_the_calling_thread
+
+    monkeypatch.delenv("TOKENIZERS_PARALLELISM", raising=False)
+    _tokenize_on_the_calling_thread()
+    assert os.environ["TOKENIZERS_PARALLELISM"] == "false"
+    monkeypatch.setenv("TOKENIZERS_PARALLELISM", "true")
+    _tokenize_on_the_calling_thread()
+    assert os.environ["TOKENIZERS_PARALLELISM"] == "true"

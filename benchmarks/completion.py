@@ -210,7 +210,11 @@ async def server_run(cases: list[Case], options: dict[str, Any], workdir: Path, 
     status: Any = None
     while time.perf_counter() - started < 60:
         status = await client.protocol.send_request_async("elixirCoder/status")
-        if status.modelLoaded and not status.loading:
+        # Timed requests start once the start-up work is over (the model, and the deps/ index, which
+        # parses hundreds of files on a thread of its own): an editor session in its steady state.
+        api_index = getattr(status, "apiIndex", None)
+        deps_ready = api_index is None or getattr(api_index, "depsReady", True)
+        if status.modelLoaded and not status.loading and deps_ready:
             break
         if status.error:
             raise RuntimeError(status.error)

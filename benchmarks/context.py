@@ -436,8 +436,9 @@ def main(argv: list[str] | None = None) -> int:
             pooled: dict[str, list[float]] = {name: [] for name, _ in settings_under_test}
             stages: dict[str, list[Any]] = {name: [] for name, _ in settings_under_test}
             # Two rounds, the settings alternating, so that a change of machine load weighs on each alike.
-            for _ in range(2):
-                for name, options in settings_under_test:
+            # the second round in reverse order, so that a load that rises or falls over the run evens out.
+            for round_ in range(2):
+                for name, options in settings_under_test[:: 1 if round_ == 0 else -1]:
                     with tempfile.TemporaryDirectory() as tmp:
                         write_project(Path(tmp) / "project", repos[app], deps)
                         # The standard-library listing as an installed server has it cached, so that

@@ -191,15 +191,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
 
 
-async def server_run(cases: list[Case], options: dict[str, Any], workdir: Path, settle_s: float = 0.3
-                     ) -> dict[str, Any]:
-    """Drive a fresh server over stdio through every case; latencies and proposals."""
+async def server_run(cases: list[Case], options: dict[str, Any], workdir: Path, settle_s: float = 0.3,
+                     env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Drive a fresh server over stdio through every case; latencies and proposals (`env`: extra
+    environment variables for the server process)."""
     from lsprotocol import types as lsp
     from pygls.lsp.client import LanguageClient
 
-    env = {**os.environ, "ELIXIR_CODER_HOME": str(workdir / "home")}
+    server_env = {**os.environ, **(env or {}), "ELIXIR_CODER_HOME": str(workdir / "home")}
     client = LanguageClient("elixir-coder-bench", "1.0")
-    await client.start_io(sys.executable, "-m", "elixir_coder.server.app", env=env)
+    await client.start_io(sys.executable, "-m", "elixir_coder.server.app", env=server_env)
     root = workdir / "project"
     (root / "lib").mkdir(parents=True, exist_ok=True)
     await client.initialize_async(lsp.InitializeParams(

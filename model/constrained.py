@@ -54,7 +54,8 @@ class Engine(Protocol):
 
     def generate(self, req: GenerationRequest) -> list[Completion]: ...
 
-    def generate_batch(self, prompts: list[list[str]], callback: Callable | None, **options: Any) -> list: ...
+    def generate_batch(self, prompts: list[list[str]], callback: Callable | None, head_within: int | None = None,
+                       **options: Any) -> list: ...
 
 MAX_RETRIES = 3
 
@@ -194,7 +195,7 @@ class _Runner:
             **sampling_options(req),
         )
         self.passes += 1
-        self.engine.generate_batch(prompts, on_step, **options)
+        self.engine.generate_batch(prompts, on_step, head_within=len(prompt), **options)
         for h in hyps:
             if h.first_ban:
                 h.first_ban = []

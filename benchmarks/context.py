@@ -284,7 +284,46 @@ def _fmt(ci: dict[str, float], pct: bool = True) -> str:
     return f"{ci['estimate'] * k:.1f} [{ci['low'] * k:.1f}, {ci['high'] * k:.1f}]"
 
 
-def render(summary: dict[str, Any], meta: dict[str, Any], server: dict[str, Any]) -> str:
+def keystroke_replay(cases: list[Case], model_path: Path, lines: int, max_chars: int = 12) -> dict[str, Any]:
+    """Type the expected rest of `lines` single-line cursors one character at a time (up to
+    `max_chars`), a request per keystroke shaped as the server shapes it (defaults: 192-token
+    prompt, constrained, 24 tokens), through an engine that keeps prompt heads prefilled as the
+    language server does and one that keeps none; the two alternate request by request."""
+    from elixir_coder.model.engine import Engine
+    from elixir_coder.server.completion import cursor_context
+    from elixir_coder.server.features.completion import generation_request
+    from elixir_coder.server.models import PROMPT_HEADS
+    from elixir_coder.server.settings import Settings
+
+    engines = {"prompt heads kept": Engine(model_path, prompt_heads=PROMPT_HEADS), "none kept": Engine(model_path)}
+    ms: dict[str, list[float]] = {name: [] for name in engines}
+    different = requests = 0
+    try:
+        for engine in engines.values():
+            engine.warm_up()
+        for case in [c for c in cases if c.kind == "single"][:lines]:
+            suffix = case.document[case.offset:]
+            for k in range(min(len(case.expected), max_chars) + 1):
+                ctx = cursor_context(case.document[: case.offset] + case.expected[:k], suffix)
+                req = generation_request(ctx, Settings(), "", lambda: False)
+                texts = {}
+                for name in (list(engines) if requests % 2 == 0 else list(engines)[::-1]):
+                    t0 = time.perf_counter()
+                    texts[name] = [c.text for c in engines[name].generate(req)]
+                    ms[name].append((time.perf_counter() - t0) * 1000)
+                different += len({tuple(t) for t in texts.values()}) > 1
+                requests += 1
+        reloads = engines["prompt heads kept"].heads.reloads
+    finally:
+        for engine in engines.values():
+            engine.close()
+    return {"lines": lines, "requests": requests, "different_proposals": different, "reloads": reloads,
+            "latency_ms": {name: {"p50": round(percentile(v, 50), 1), "p95": round(percentile(v, 95), 1),
+                                  "mean": round(statistics.mean(v), 1)} for name, v in ms.items() if v}}
+
+
+def render(summary: dict[str, Any], meta: dict[str, Any], server: dict[str, Any],
+           replay: dict[str, Any] | None = None) -> str:
     """The markdown report."""
     lines = [
         "# Completions that know the project: measurements",
@@ -331,6 +370,14 @@ def render(summary: dict[str, Any], meta: dict[str, Any], server: dict[str, Any]
             s = run["latency"].get("single", {})
             lines.append(f"| {name} | {s.get('n', 0)} | {s.get('p50_ms', '')} | {s.get('p95_ms', '')} |")
         lines += stage_table(server)
+    if replay and replay.get("requests"):
+        lines += ["", "## Typing a line: a request per keystroke (in process)", "",
+                  f"{replay['requests']} requests typing the rest of {replay['lines']} single-line cursors; "
+                  f"proposals differing between the two engines: {replay['different_proposals']}; generator "
+                  f"reloads to drop cached heads: {replay['reloads']}.", "",
+                  "| engine | p50 ms | p95 ms | mean ms |", "|---|---:|---:|---:|"]
+        for name, r in replay["latency_ms"].items():
+            lines.append(f"| {name} | {r['p50']} | {r['p95']} | {r['mean']} |")
     return "\n".join(lines) + "\n"
 
 
@@ -378,6 +425,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--server-cases", type=int, default=60, help="single-line cursors timed through the server (0: none)")
     p.add_argument("--seed", type=int, default=11)
     p.add_argument("--reference", default="baseline", help="the configuration paired differences are taken against")
+    p.add_argument("--keystroke-lines", type=int, default=25,
+                   help="single-line cursors typed a character at a time, with and without cached prompt heads (0: none)")
     p.add_argument("--report", type=Path, default=REPORT)
     args = p.parse_args(argv)
 
@@ -422,6 +471,7 @@ def main(argv: list[str] | None = None) -> int:
         engine.engine.warm_up()
         runs = run_configs([c.strip() for c in args.configs.split(",") if c.strip()], cases, roots, engine, indexes)
         summary = summarize(cases, runs, args.reference)
+        replay = keystroke_replay(cases, args.model_path, args.keystroke_lines) if args.keystroke_lines else None
         server: dict[str, Any] = {}
         if args.server_cases:
             app = apps[0]
@@ -465,8 +515,9 @@ def main(argv: list[str] | None = None) -> int:
                 "load_start": load_start, "load_end": os.getloadavg()[0]}
         args.report.parent.mkdir(parents=True, exist_ok=True)
         figures = args.report.with_suffix(".json")
-        figures.write_text(json.dumps({"meta": meta, "summary": summary, "server": server}, indent=1))
-        report = render(summary, meta, server)
+        figures.write_text(json.dumps({"meta": meta, "summary": summary, "server": server, "replay": replay},
+                                      indent=1))
+        report = render(summary, meta, server, replay)
         if args.report.exists():  # keep the hand-written discussion below the generated figures
             old = args.report.read_text()
             marker = "\n## Discussion"

@@ -59,6 +59,10 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "repo-192": {"guided_decoding": False, "repository_context": True, "repository_context_tokens": 192},
     "repo-comments-128": {"guided_decoding": False, "repository_context": True, "repository_context_tokens": 128},
     "both-128": {"guided_decoding": True, "repository_context": True, "repository_context_tokens": 128},
+    # The defaults (as `mgd`, single-line prompts of 192 tokens) with single-line prompts of 256 and
+    # 128 tokens: prefilling the prompt is most of a single line's cost.
+    "line-prompt-256": {"guided_decoding": True, "repository_context": False, "completion_line_prompt_tokens": 256},
+    "line-prompt-128": {"guided_decoding": True, "repository_context": False, "completion_line_prompt_tokens": 128},
 }
 # How each configuration builds its repository context (server/repo_context.py's options).
 CONTEXT_OPTIONS: dict[str, dict[str, bool]] = {"defs-64": {"windows": False},
@@ -164,7 +168,7 @@ class ConfigRunner:
     def run(self, case: Case) -> Outcome:
         """One case (the project index already holds the case's document)."""
         from elixir_coder.server.completion import cursor_context
-        from elixir_coder.server.features.completion import CompletionStats, propose_with
+        from elixir_coder.server.features.completion import CompletionStats, needs_header, propose_with
         from elixir_coder.server.workspace import module_header, signature_context
 
         app, rel = case.path.split("::", 1)
@@ -187,7 +191,7 @@ class ConfigRunner:
 
         def header() -> str:
             prefix = case.document[: case.offset]
-            if len(prefix) <= 2 * settings.completion_prompt_tokens:
+            if not needs_header(prefix, settings):
                 return ""
             sig = signature_context(index.project, path, case.document, line=prefix.count("\n"))
             return "\n".join(p for p in (module_header(prefix), sig) if p)
@@ -236,9 +240,10 @@ class RecordingEngine:
         return self.last
 
 
-def summarize(cases: list[Case], runs: dict[str, list[Outcome]]) -> dict[str, Any]:
-    """Quality, resolution and cost per configuration, with intervals and paired differences."""
-    base = runs.get("baseline")
+def summarize(cases: list[Case], runs: dict[str, list[Outcome]], reference: str = "baseline") -> dict[str, Any]:
+    """Quality, resolution and cost per configuration, with intervals and paired differences
+    against the `reference` configuration (stored under `vs_baseline`)."""
+    base = runs.get(reference)
     out: dict[str, Any] = {}
     for name, outs in runs.items():
         row: dict[str, Any] = {}
@@ -250,7 +255,7 @@ def summarize(cases: list[Case], runs: dict[str, list[Outcome]]) -> dict[str, An
             es = [edit_similarity(outs[i].text.strip(), cases[i].expected.strip()) for i in idx]
             entry: dict[str, Any] = {"n": len(idx), "exact_match": bootstrap_ci(em).to_dict(),
                                      "edit_similarity": bootstrap_ci(es).to_dict()}
-            if base is not None and name != "baseline":
+            if base is not None and name != reference:
                 bem = [float(base[i].text.strip() == cases[i].expected.strip()) for i in idx]
                 bes = [edit_similarity(base[i].text.strip(), cases[i].expected.strip()) for i in idx]
                 d_em, p_em = paired_bootstrap_diff(em, bem)
@@ -279,7 +284,46 @@ def _fmt(ci: dict[str, float], pct: bool = True) -> str:
     return f"{ci['estimate'] * k:.1f} [{ci['low'] * k:.1f}, {ci['high'] * k:.1f}]"
 
 
-def render(summary: dict[str, Any], meta: dict[str, Any], server: dict[str, Any]) -> str:
+def keystroke_replay(cases: list[Case], model_path: Path, lines: int, max_chars: int = 12) -> dict[str, Any]:
+    """Type the expected rest of `lines` single-line cursors one character at a time (up to
+    `max_chars`), a request per keystroke shaped as the server shapes it (defaults: 192-token
+    prompt, constrained, 24 tokens), through an engine that keeps prompt heads prefilled as the
+    language server does and one that keeps none; the two alternate request by request."""
+    from elixir_coder.model.engine import Engine
+    from elixir_coder.server.completion import cursor_context
+    from elixir_coder.server.features.completion import generation_request
+    from elixir_coder.server.models import PROMPT_HEADS
+    from elixir_coder.server.settings import Settings
+
+    engines = {"prompt heads kept": Engine(model_path, prompt_heads=PROMPT_HEADS), "none kept": Engine(model_path)}
+    ms: dict[str, list[float]] = {name: [] for name in engines}
+    different = requests = 0
+    try:
+        for engine in engines.values():
+            engine.warm_up()
+        for case in [c for c in cases if c.kind == "single"][:lines]:
+            suffix = case.document[case.offset:]
+            for k in range(min(len(case.expected), max_chars) + 1):
+                ctx = cursor_context(case.document[: case.offset] + case.expected[:k], suffix)
+                req = generation_request(ctx, Settings(), "", lambda: False)
+                texts = {}
+                for name in (list(engines) if requests % 2 == 0 else list(engines)[::-1]):
+                    t0 = time.perf_counter()
+                    texts[name] = [c.text for c in engines[name].generate(req)]
+                    ms[name].append((time.perf_counter() - t0) * 1000)
+                different += len({tuple(t) for t in texts.values()}) > 1
+                requests += 1
+        reloads = engines["prompt heads kept"].heads.reloads
+    finally:
+        for engine in engines.values():
+            engine.close()
+    return {"lines": lines, "requests": requests, "different_proposals": different, "reloads": reloads,
+            "latency_ms": {name: {"p50": round(percentile(v, 50), 1), "p95": round(percentile(v, 95), 1),
+                                  "mean": round(statistics.mean(v), 1)} for name, v in ms.items() if v}}
+
+
+def render(summary: dict[str, Any], meta: dict[str, Any], server: dict[str, Any],
+           replay: dict[str, Any] | None = None) -> str:
     """The markdown report."""
     lines = [
         "# Completions that know the project: measurements",
@@ -290,7 +334,7 @@ def render(summary: dict[str, Any], meta: dict[str, Any], server: dict[str, Any]
         f"**Measured under load**: load average {meta['load_start']:.2f} at the start and "
         f"{meta['load_end']:.2f} at the end on a shared 2-core machine; latency figures are under that load.",
         "",
-        "## Quality (percent, 95% bootstrap interval; paired difference against the baseline)",
+        f"## Quality (percent, 95% bootstrap interval; paired difference against {meta.get('reference', 'baseline')})",
         "",
         "| configuration | kind | n | exact match | edit similarity | EM diff vs baseline (p) | ES diff (p) |",
         "|---|---|---:|---|---|---|---|",
@@ -325,7 +369,48 @@ def render(summary: dict[str, Any], meta: dict[str, Any], server: dict[str, Any]
         for name, run in server.items():
             s = run["latency"].get("single", {})
             lines.append(f"| {name} | {s.get('n', 0)} | {s.get('p50_ms', '')} | {s.get('p95_ms', '')} |")
+        lines += stage_table(server)
+    if replay and replay.get("requests"):
+        lines += ["", "## Typing a line: a request per keystroke (in process)", "",
+                  f"{replay['requests']} requests typing the rest of {replay['lines']} single-line cursors; "
+                  f"proposals differing between the two engines: {replay['different_proposals']}; generator "
+                  f"reloads to drop cached heads: {replay['reloads']}.", "",
+                  "| engine | p50 ms | p95 ms | mean ms |", "|---|---:|---:|---:|"]
+        for name, r in replay["latency_ms"].items():
+            lines.append(f"| {name} | {r['p50']} | {r['p95']} | {r['mean']} |")
     return "\n".join(lines) + "\n"
+
+
+# The stages of a completion request in the order they run (server/completion_timing.py).
+STAGES = ("cursor", "queue", "api", "repository", "header", "prompt", "decode", "constraint", "guide",
+          "decoding_passes", "syntax", "findings", "remember", "total")
+
+
+def stage_table(server: dict[str, Any]) -> list[str]:
+    """Markdown rows: each stage's p50 / p95 per server setting (`elixirCoder/status`'s completionStages,
+    averaged over the rounds)."""
+    names = [name for name, run in server.items() if run.get("stages")]
+    if not names:
+        return []
+    lines = ["", "### Where the time goes (ms per request, p50 / p95, from the server's own stage timings)", "",
+             "| stage | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for stage in STAGES:
+        cells = []
+        for name in names:
+            figures = server[name]["stages"].get(stage)
+            cells.append(f"{figures['p50']:.2f} / {figures['p95']:.2f}" if figures else "")
+        if any(cells):
+            lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def mean_stages(runs: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """Per stage, the mean over server runs of its p50 and p95."""
+    out: dict[str, dict[str, float]] = {}
+    for stage in {name for run in runs for name in run}:
+        values = [run[stage] for run in runs if stage in run]
+        out[stage] = {q: round(statistics.mean(v[q] for v in values), 2) for q in ("p50", "p95")}
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -339,6 +424,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--configs", default=",".join(CONFIGS))
     p.add_argument("--server-cases", type=int, default=60, help="single-line cursors timed through the server (0: none)")
     p.add_argument("--seed", type=int, default=11)
+    p.add_argument("--reference", default="baseline", help="the configuration paired differences are taken against")
+    p.add_argument("--keystroke-lines", type=int, default=25,
+                   help="single-line cursors typed a character at a time, with and without cached prompt heads (0: none)")
     p.add_argument("--report", type=Path, default=REPORT)
     args = p.parse_args(argv)
 
@@ -382,21 +470,29 @@ def main(argv: list[str] | None = None) -> int:
         engine = RecordingEngine(Engine(args.model_path))
         engine.engine.warm_up()
         runs = run_configs([c.strip() for c in args.configs.split(",") if c.strip()], cases, roots, engine, indexes)
-        summary = summarize(cases, runs)
+        summary = summarize(cases, runs, args.reference)
+        replay = keystroke_replay(cases, args.model_path, args.keystroke_lines) if args.keystroke_lines else None
         server: dict[str, Any] = {}
         if args.server_cases:
             app = apps[0]
             singles = [c for c in cases if c.kind == "single" and c.path.startswith(app)][: args.server_cases]
             plain = [replace(c, path=c.path.split("::", 1)[1]) for c in singles]
-            settings_under_test = (
-                ("defaults (guided, checked; no repository context)", {}),
-                ("guided, checked and repository context (128)", {"repositoryContext": True}),
-                ("all three off", {"guidedDecoding": False, "repositoryContext": False, "checkedProposals": False}),
+            settings_under_test: tuple[tuple[str, dict[str, Any], dict[str, str]], ...] = (
+                ("defaults (guided, checked; no repository context)", {}, {}),
+                # As the server was before single-line prompts were shortened and the tokenizer kept
+                # on the calling thread (server/app.py).
+                ("before: 256-token single-line prompts, pooled tokenizer", {"completionLinePromptTokens": 256},
+                 {"TOKENIZERS_PARALLELISM": "true"}),
+                ("guided, checked and repository context (128)", {"repositoryContext": True}, {}),
+                ("all three off", {"guidedDecoding": False, "repositoryContext": False, "checkedProposals": False},
+                 {}),
             )
-            pooled: dict[str, list[float]] = {name: [] for name, _ in settings_under_test}
-            # Two rounds, the settings alternating, so that a change of machine load weighs on each alike.
-            for _ in range(2):
-                for name, options in settings_under_test:
+            pooled: dict[str, list[float]] = {name: [] for name, _, _ in settings_under_test}
+            stages: dict[str, list[Any]] = {name: [] for name, _, _ in settings_under_test}
+            # Two rounds, the settings alternating (the second round in reverse order), so that a machine
+            # load that changes over the run weighs on each alike.
+            for round_ in range(2):
+                for name, options, env in settings_under_test[:: 1 if round_ == 0 else -1]:
                     with tempfile.TemporaryDirectory() as tmp:
                         write_project(Path(tmp) / "project", repos[app], deps)
                         # The standard-library listing as an installed server has it cached, so that
@@ -405,19 +501,23 @@ def main(argv: list[str] | None = None) -> int:
                         for listing in stdlib_cache_dir().glob("stdlib-*.txt.gz"):
                             shutil.copy(listing, Path(tmp) / "home" / "cache" / listing.name)
                         run = asyncio.run(server_run(plain, {**options, "modelPath": str(args.model_path)},
-                                                     Path(tmp)))
+                                                     Path(tmp), env=env))
                     pooled[name] += run["case_ms"][1:]  # the first request of a fresh server is cold
+                    stages[name].append(run.get("stages") or {})
             for name, values in pooled.items():
                 server[name] = {"latency": {"single": {"n": len(values), "p50_ms": round(percentile(values, 50), 1),
-                                                       "p95_ms": round(percentile(values, 95), 1)}}}
+                                                       "p95_ms": round(percentile(values, 95), 1)}},
+                                "stages": mean_stages(stages[name])}
                 print(name, json.dumps(server[name]["latency"]), flush=True)
         meta = {"date": time.strftime("%Y-%m-%d"), "model": f"{args.model_path.name} {engine.version}",
+                "reference": args.reference,
                 "cases": len(cases), "apps": apps, "deps": sorted(deps), "seed": args.seed,
                 "load_start": load_start, "load_end": os.getloadavg()[0]}
         args.report.parent.mkdir(parents=True, exist_ok=True)
         figures = args.report.with_suffix(".json")
-        figures.write_text(json.dumps({"meta": meta, "summary": summary, "server": server}, indent=1))
-        report = render(summary, meta, server)
+        figures.write_text(json.dumps({"meta": meta, "summary": summary, "server": server, "replay": replay},
+                                      indent=1))
+        report = render(summary, meta, server, replay)
         if args.report.exists():  # keep the hand-written discussion below the generated figures
             old = args.report.read_text()
             marker = "\n## Discussion"

@@ -54,7 +54,8 @@ class Engine(Protocol):
 
     def generate(self, req: GenerationRequest) -> list[Completion]: ...
 
-    def generate_batch(self, prompts: list[list[str]], callback: Callable | None, **options: Any) -> list: ...
+    def generate_batch(self, prompts: list[list[str]], callback: Callable | None, head_within: int | None = None,
+                       **options: Any) -> list: ...
 
 MAX_RETRIES = 3
 
@@ -76,6 +77,8 @@ class ConstrainedCompletion(Completion):
     constraint_ms: float = 0.0
     guided: int = 0  # identifiers corrected by monitor-guided decoding (model/guided.py)
     guide_ms: float = 0.0  # time the guide spent checking and restricting (included in `latency_ms`)
+    prompt_ms: float = 0.0  # building and tokenizing the prompt (included in `latency_ms`)
+    passes: int = 0  # CTranslate2 decoding passes the request took (all hypotheses together)
 
 
 @dataclass
@@ -113,6 +116,8 @@ class _Runner:
         self.newline_ids = self.tok.newline_ids
         self.cancelled = threading.Event()
         self.multiline = not req.stop_at_newline
+        self.passes = 0
+        self.prompt_s = 0.0
         started = time.perf_counter()
         # The state only needs the unit being written: lexing the whole file would cost ~0.7 ms per
         # KB of prefix on every request, and what is open outside the unit cannot be closed by it.
@@ -189,7 +194,8 @@ class _Runner:
             suppress_sequences=suppress or None,
             **sampling_options(req),
         )
-        self.engine.generate_batch(prompts, on_step, **options)
+        self.passes += 1
+        self.engine.generate_batch(prompts, on_step, head_within=len(prompt), **options)
         for h in hyps:
             if h.first_ban:
                 h.first_ban = []
@@ -279,6 +285,7 @@ class _Runner:
             constraint_ms=(hyp.state_s + self.init_s) * 1000,
             guided=self.guide.corrections_of(hyp) if self.guide is not None else 0,
             guide_ms=self.guide.stats.milliseconds if self.guide is not None else 0.0,
+            prompt_ms=self.prompt_s * 1000, passes=self.passes,
         )
 
     def _trim(self, text: str, hyp: _Hyp) -> tuple[str, int]:
@@ -333,7 +340,9 @@ def generate_constrained(engine: Engine, req: GenerationRequest) -> list[Complet
     # The model sees the healed prompt; the constraint sees the prefix and completions as typed.
     healed, removed = heal_trailing_spaces(req)
     runner = _Runner(engine, req, removed)
+    prompt_started = time.perf_counter()
     prompt = engine.prompt_tokens(healed)
+    runner.prompt_s = time.perf_counter() - prompt_started
     hyps = [runner.new_hyp() for _ in range(n if sampling else 1)]
     runner.run(hyps, prompt)
     # Rejected hypotheses resume one by one: each has its own banned continuations.
@@ -356,6 +365,7 @@ def _check_beams(engine: Engine, req: GenerationRequest, started: float) -> list
     plain = replace(req, constrained=False) if hasattr(req, "constrained") else req
     beams = engine.generate(plain)  # heals and unheals the prompt's trailing spaces itself
     runner = _Runner(engine, req, heal_trailing_spaces(req)[1])
+    runner.passes = 1
     out: list[Completion] = []
     seen: set[str] = set()
     for beam in beams:

@@ -30,6 +30,7 @@ from .generation import (  # re-exported: callers import the request and result 
 from .guided import piece_trie
 from .manifest import Manifest, ModelDirectoryError, validate_model_dir
 from .prompt import build_prompt, without_lone_surrogates
+from .prompt_heads import PromptHeads
 from .tokenizer import ModelTokenizer
 
 __all__ = [
@@ -84,11 +85,14 @@ class Engine:
         intra_threads: threads per generation (1 is fastest for small int8 models).
         inter_threads: generations that may run at once, each on its own CTranslate2 replica
             (a server with several cores; the language server keeps 1).
+        prompt_heads: distinct prompt heads (the lines above the cursor's line) CTranslate2 may
+            keep prefilled between requests before the generator is reloaded to drop them
+            (model/prompt_heads.py; ~2 MB each for the shipped model); 0 keeps none.
     """
 
     def __init__(
         self, model_dir: Path, device: str = "cpu", compute_type: str | None = None, intra_threads: int = 1,
-        inter_threads: int = 1,
+        inter_threads: int = 1, prompt_heads: int = 0,
     ) -> None:
         if inter_threads < 1 or intra_threads < 0:
             raise ValueError("inter_threads must be >= 1 and intra_threads >= 0")
@@ -98,19 +102,57 @@ class Engine:
         self.compute_type = compute_type or ("int8" if device == "cpu" else "int8_float16")
         self.tokenizer = ModelTokenizer(self.model_dir / "tokenizer.json", self.manifest)
         started = time.perf_counter()
-        try:
-            self._gen = ctranslate2.Generator(
-                str(self.model_dir), device=device, compute_type=self.compute_type, intra_threads=intra_threads,
-                inter_threads=inter_threads,
-            )
-        except (RuntimeError, ValueError, OSError) as exc:
-            raise ModelDirectoryError(f"{self.model_dir}: CTranslate2 cannot load the model ({exc})") from exc
+        self._threads = (intra_threads, inter_threads)
+        self._gen = self._load_generator()
         self.load_ms = (time.perf_counter() - started) * 1000
+        special = self.manifest.special_tokens
+        psm = self.manifest.has_fim and self.manifest.fim_order != "spm"
+        vocab = self.tokenizer.newline_ids
+        self.heads = PromptHeads(frozenset(t for i in vocab if (t := self.tokenizer.id_to_token(i))), prompt_heads,
+                                 str(special.get("fim_suffix")) if psm and special.get("fim_suffix") else None)
         # One generation per replica: callers share the engine across threads, and a small int8
         # model on one thread is fastest run serially on each replica.
         self.inter_threads = inter_threads
         self._slots = threading.BoundedSemaphore(inter_threads)
         _open_engines.add(self)
+
+    def _load_generator(self) -> ctranslate2.Generator:
+        intra_threads, inter_threads = self._threads
+        try:
+            return ctranslate2.Generator(
+                str(self.model_dir), device=self.device, compute_type=self.compute_type, intra_threads=intra_threads,
+                inter_threads=inter_threads,
+            )
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise ModelDirectoryError(f"{self.model_dir}: CTranslate2 cannot load the model ({exc})") from exc
+
+    def _reload_generator(self) -> None:
+        """A fresh generator (its static-prompt cache empty), swapped in once no generation runs."""
+        fresh = self._load_generator()
+        held = 0
+        try:
+            for _ in range(self.inter_threads):
+                self._slots.acquire()
+                held += 1
+            self._gen = fresh
+        finally:
+            for _ in range(held):
+                self._slots.release()
+
+    def _run(self, prompts: list[list[str]], callback: Callable | None, head_within: int | None = None,
+             **options: object) -> list:
+        """CTranslate2's `generate_batch`, the prompts' shared head served from its static-prompt
+        cache when this engine keeps prompt heads (beam search excepted)."""
+        beam = options.get("beam_size")
+        length = 0 if isinstance(beam, int) and beam > 1 else self.heads.head_length(prompts, head_within)
+        if length:
+            head = tuple(prompts[0][:length])
+            if self.heads.admit(head):
+                self._reload_generator()
+            options.update(static_prompt=list(head), cache_static_prompt=True)
+            prompts = [p[length:] for p in prompts]
+        with self._slots:
+            return self._gen.generate_batch(prompts, callback=callback, **options)
 
     def warm_up(self) -> float:
         """Run two short generations (plain and constrained) so that the first request does not pay
@@ -180,11 +222,12 @@ class Engine:
     def _sampling_options(self, req: GenerationRequest) -> dict:
         return sampling_options(req)
 
-    def generate_batch(self, prompts: list[list[str]], callback: Callable | None, **options: object) -> list:
+    def generate_batch(self, prompts: list[list[str]], callback: Callable | None, head_within: int | None = None,
+                       **options: object) -> list:
         """CTranslate2's `generate_batch` on this engine's generator, inside one of its slots
-        (constrained decoding drives its passes through this)."""
-        with self._slots:
-            return self._gen.generate_batch(prompts, callback=callback, **options)
+        (constrained decoding drives its passes through this; `head_within`: the length of the
+        request's own prompt, which the cached head must lie in)."""
+        return self._run(prompts, callback, head_within, **options)
 
     def generate(self, req: GenerationRequest) -> list[Completion]:
         """Generate `num_hypotheses` completions (greedy/beam when temperature is 0, else sampled).
@@ -243,8 +286,7 @@ class Engine:
         else:
             # Independent samples as a batch of identical prompts: each entry stops on its own.
             batch = [prompt] * (n if sampling else 1)
-        with self._slots:
-            results = self._gen.generate_batch(batch, callback=on_step if use_callback else None, **options)
+        results = self._run(batch, on_step if use_callback else None, **options)
         elapsed = (time.perf_counter() - started) * 1000
         outputs = (
             [(0, ids, sc) for ids, sc in zip(results[0].sequences_ids, results[0].scores, strict=False)]

@@ -29,7 +29,7 @@ def without_lone_surrogates(text: str) -> str:
 
 
 def _line_costs(tok: ModelTokenizer, pieces: list[str]) -> list[int]:
-    return [len(e) for e in tok.tokens_batch(pieces)] if pieces else []
+    return tok.counts(pieces) if pieces else []
 
 
 def _nearest_costs(tok: ModelTokenizer, pieces: list[str], budget: int, from_end: bool) -> list[int]:

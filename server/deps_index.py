@@ -1,5 +1,8 @@
 """The project's dependencies (`deps/` after `mix deps.get`) as `ModuleApi` values, indexed in the background.
 
+Elixir sources (`deps/<name>/lib/**/*.ex`) and Erlang sources (`deps/<name>/src/**/*.erl`, the
+rebar3 packages such as cowboy and ranch; their `-export` lists, server/erlang_exports.py) count.
+
 Reading every dependency costs seconds on a Phoenix project (hundreds of files), so it runs on
 its own thread after the server starts and reports progress; until it finishes, calls to
 dependency modules are simply unconstrained. Each file's modules are cached on disk under the
@@ -22,22 +25,28 @@ from elixir_coder.analysis.file_reading import read_regular_file
 from elixir_coder.analysis.source import thread_parser
 
 from .api_model import ModuleApi, module_api, module_body
+from .erlang_exports import erlang_module
 from .workspace_index import DEFAULT_MAX_BYTES_PER_FILE, extract_modules
 
 log = logging.getLogger(__name__)
 
 CACHE_VERSION = 1
+PROGRESS_EVERY = 20  # files between progress calls
 Progress = Callable[[int, int], None]
 
 
+# Where each language keeps a dependency's sources (tests and mix tasks' .exs are not API).
+SOURCE_FOLDERS = {".ex": "lib", ".erl": "src"}
+
+
 def dependency_sources(deps: Path) -> Iterator[Path]:
-    """The Elixir sources of every dependency: `deps/<name>/lib/**/*.ex` (tests and mix tasks' .exs are not API)."""
+    """The sources of every dependency: `deps/<name>/lib/**/*.ex` and `deps/<name>/src/**/*.erl`."""
     if not deps.is_dir():
         return
     for dep in sorted(p for p in deps.iterdir() if p.is_dir()):
-        lib = dep / "lib"
-        if lib.is_dir():
-            yield from sorted(lib.rglob("*.ex"))
+        for suffix, folder in SOURCE_FOLDERS.items():
+            if (dep / folder).is_dir():
+                yield from sorted((dep / folder).rglob(f"*{suffix}"))
 
 
 def file_modules(path: Path, data: bytes, cache: Path | None) -> list[ModuleApi]:
@@ -56,8 +65,12 @@ def file_modules(path: Path, data: bytes, cache: Path | None) -> list[ModuleApi]
         except (OSError, ValueError, KeyError, TypeError):
             log.warning("unreadable deps cache entry %s; re-reading the source", entry)
     text = data.decode("utf-8", "replace")
-    modules = [module_api(info, module_body(text, info), "deps")
-               for info in extract_modules(text, path, thread_parser())]
+    if path.suffix == ".erl":
+        erlang = erlang_module(text)
+        modules = [erlang] if erlang is not None else []
+    else:
+        modules = [module_api(info, module_body(text, info), "deps")
+                   for info in extract_modules(text, path, thread_parser())]
     if entry is not None:
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
@@ -76,12 +89,16 @@ class DepsIndex:
         root: the project folder (its `deps/` is indexed).
         cache: the content-hash cache folder (None: no disk cache).
         on_progress: called with (files done, files in all) while indexing.
+        on_finished: called with the number of modules once the background indexing (`start`)
+            has finished or failed (before watching begins).
     """
 
-    def __init__(self, root: Path | None, cache: Path | None = None, on_progress: Progress | None = None) -> None:
+    def __init__(self, root: Path | None, cache: Path | None = None, on_progress: Progress | None = None,
+                 on_finished: Callable[[int], None] | None = None) -> None:
         self.root = Path(root) if root is not None else None
         self.cache = cache
         self.on_progress = on_progress
+        self.on_finished = on_finished
         self._lock = threading.Lock()
         self._files: dict[Path, list[ModuleApi]] = {}
         self._modules: dict[str, ModuleApi] = {}
@@ -113,6 +130,10 @@ class DepsIndex:
             log.exception("deps index failed")
         finally:
             self.ready.set()
+            if self.on_finished is not None:
+                with self._lock:
+                    count = len(self._modules)
+                self.on_finished(count)
         if watch and not self._stop.is_set():
             self._watch()
 
@@ -124,7 +145,7 @@ class DepsIndex:
             if self._stop.is_set():
                 break
             self.refresh(path)
-            if self.on_progress is not None and (done % 50 == 0 or done == len(files)):
+            if self.on_progress is not None and (done % PROGRESS_EVERY == 0 or done == len(files)):
                 self.on_progress(done, len(files))
         with self._lock:
             return len(self._modules)
@@ -192,7 +213,7 @@ class DepsIndex:
             for p in gone:
                 self.remove(p)
         elif path.is_dir():
-            for p in sorted(path.rglob("*.ex")):
+            for p in sorted(q for q in path.rglob("*") if q.suffix in SOURCE_FOLDERS):
                 if _is_dependency_source(self.deps_dir, p):
                     self.refresh(p)
         elif _is_dependency_source(self.deps_dir, path):
@@ -200,7 +221,8 @@ class DepsIndex:
 
 
 def _is_dependency_source(deps: Path | None, path: Path) -> bool:
-    """`deps/<name>/lib/**/*.ex`."""
-    if deps is None or path.suffix != ".ex" or not path.is_relative_to(deps):
+    """`deps/<name>/lib/**/*.ex` or `deps/<name>/src/**/*.erl`."""
+    folder = SOURCE_FOLDERS.get(path.suffix)
+    if deps is None or folder is None or not path.is_relative_to(deps):
         return False
-    return path.relative_to(deps).parts[1:2] == ("lib",)
+    return path.relative_to(deps).parts[1:2] == (folder,)

@@ -29,6 +29,11 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 QUALITY = "quality"  # the engine slot of the quality model (adapters are named by slice, never this)
 
+# Prompt heads (the lines above the cursor's line) kept prefilled between keystrokes: a request
+# typed on the same line skips most of its prefill (model/prompt_heads.py). ~2 MB each for the
+# shipped model; past this many the generator is reloaded (~8 ms) to drop them.
+PROMPT_HEADS = 32
+
 
 class Backend(Protocol):
     """What completion needs of an engine, local or remote."""
@@ -223,7 +228,7 @@ class ModelService:
 
             return RemoteEngine(choice.remote_url, model=choice.remote_model, api_key=choice.remote_api_key)
         model_dir = self.registry.resolve(version, adapter) if version else self.model_dir(choice, adapter)
-        engine = Engine(model_dir, device=choice.device, compute_type=choice.compute_type)
+        engine = Engine(model_dir, device=choice.device, compute_type=choice.compute_type, prompt_heads=PROMPT_HEADS)
         try:
             engine.warm_up()  # part of loading: the first request is then as fast as the others
         except (RuntimeError, ValueError) as exc:

@@ -36,6 +36,9 @@ class Settings:
         completion_max_tokens: new tokens at most for a multi-line completion.
         completion_prompt_tokens: prompt tokens at most; the prompt's length dominates latency on
             a CPU (the nearest lines are kept, so a short prompt still sees the cursor's context).
+        completion_line_prompt_tokens: prompt tokens at most for a single-line completion (and
+            never more than `completion_prompt_tokens`): prefilling the prompt is most of a short
+            answer's cost, and 192 tokens propose as well as 256 on held-out code (docs/reports/context.md).
         constrained_decoding: keep completions lexically valid (see model/constraints.py).
         guided_decoding: with constrained decoding, keep calls, struct keys and attributes to ones
             that exist (model/guided.py, server/api_index.py).
@@ -76,6 +79,7 @@ class Settings:
     completions_enabled: bool = True
     completion_max_tokens: int = 64
     completion_prompt_tokens: int = 256
+    completion_line_prompt_tokens: int = 192
     constrained_decoding: bool = True
     guided_decoding: bool = True
     checked_proposals: bool = True
@@ -109,6 +113,7 @@ _ALIASES = {  # camelCase names as VS Code and Neovim users write them
     "completionsEnabled": "completions_enabled",
     "completionMaxTokens": "completion_max_tokens",
     "completionPromptTokens": "completion_prompt_tokens",
+    "completionLinePromptTokens": "completion_line_prompt_tokens",
     "constrainedDecoding": "constrained_decoding",
     "guidedDecoding": "guided_decoding",
     "checkedProposals": "checked_proposals",
@@ -134,8 +139,10 @@ _OPTIONAL_STRINGS = ("docs_base_url", "model_path", "compute_type", "remote_url"
                      "remote_api_key", "telemetry_path")
 
 _MINIMUM = {"max_file_bytes": 1, "debounce_ms": 0, "completion_max_tokens": 1, "completion_prompt_tokens": 32,
+            "completion_line_prompt_tokens": 32,
             "clarify_clusters": 2, "completion_alternatives": 1, "repository_context_tokens": 0}
 _MAXIMUM = {"debounce_ms": 60_000, "completion_max_tokens": 1024, "completion_prompt_tokens": 8192,
+            "completion_line_prompt_tokens": 8192,
             "edit_check_delay_seconds": 3600, "completion_alternatives": 3, "repository_context_tokens": 1024}
 
 

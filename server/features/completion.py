@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from elixir_coder.telemetry.events import new_request_id
 from ..completion import CompletionCache, CursorContext, cursor_context, trim_completion, unique_proposals
 from ..completion_findings import FindingGuard
 from ..completion_syntax import SyntaxGuard
+from ..completion_timing import StageTimes, Stopwatch
 from ..feedback import FeedbackTracker, Shown
 from ..models import Backend, ModelService
 from ..settings import Settings
@@ -58,6 +59,21 @@ class Proposals:
     latency_ms: float
     cached: bool = False
     reason: str | None = None  # why there is nothing: loading, cancelled, error
+    stages: dict[str, float] = field(default_factory=dict)  # milliseconds per stage (completion_timing.py)
+
+
+def prompt_tokens(settings: Settings, multiline: bool) -> int:
+    """The prompt budget of a request: a single line takes the shorter one (it is prefilled for
+    a few tokens of answer)."""
+    if multiline:
+        return settings.completion_prompt_tokens
+    return min(settings.completion_line_prompt_tokens, settings.completion_prompt_tokens)
+
+
+def needs_header(prefix: str, settings: Settings) -> bool:
+    """Whether a prefix is long enough that the prompt may cut it, so that the module head and
+    related signatures are worth building (~4 characters a token; the shorter budget decides)."""
+    return len(prefix) > 2 * prompt_tokens(settings, multiline=False)
 
 
 def generation_request(ctx: CursorContext, settings: Settings, header: str,
@@ -78,7 +94,7 @@ def generation_request(ctx: CursorContext, settings: Settings, header: str,
                                                                            settings.completion_max_tokens),
         stop_at_newline=not ctx.multiline,
         stop=("\n\n\n",),
-        prompt_budget=settings.completion_prompt_tokens,
+        prompt_budget=prompt_tokens(settings, ctx.multiline),
         context=header,
         cancelled=cancelled,
         constrained=settings.constrained_decoding,
@@ -106,7 +122,7 @@ def propose_with(backend: Backend, ctx: CursorContext, settings: Settings, heade
                  cancelled: Callable[[], bool], stats: CompletionStats, guard: SyntaxGuard | None = None,
                  api: Callable[[], Any] | None = None, findings: FindingGuard | None = None,
                  repository: Callable[[Any], str] | None = None,
-                 alternatives_budget_ms: float = ALTERNATIVES_BUDGET_MS) -> list[str]:
+                 alternatives_budget_ms: float = ALTERNATIVES_BUDGET_MS, watch: Stopwatch | None = None) -> list[str]:
     """Generate and trim proposals for a cursor with a loaded backend (blocking).
 
     `header` builds the prompt's context (module head, signatures), `api` what exists at the
@@ -114,19 +130,26 @@ def propose_with(backend: Backend, ctx: CursorContext, settings: Settings, heade
     `settings.completion_alternatives` > 1 and a fast first proposal, up to two sampled
     alternatives follow it. With `guard` (constrained decoding on), each proposal is cut back
     until it adds no syntax error to the unit around the cursor, or dropped; with `findings`,
-    likewise until it adds no Credo warning or Sobelow finding.
+    likewise until it adds no Credo warning or Sobelow finding. `watch` gets each stage's time.
     """
-    cursor_api = api() if api is not None else None
-    repo = repository(cursor_api) if repository is not None and settings.repository_context and cursor_api else ""
-    req = generation_request(ctx, settings, header(), cancelled, cursor_api, repo)
+    watch = watch or Stopwatch()
+    with watch.stage("api"):
+        cursor_api = api() if api is not None else None
+    with watch.stage("repository"):
+        repo = repository(cursor_api) if repository is not None and settings.repository_context and cursor_api else ""
+    with watch.stage("header"):
+        context = header()
+    req = generation_request(ctx, settings, context, cancelled, cursor_api, repo)
     started = time.perf_counter()
     completions = backend.generate(req)
     first_ms = (time.perf_counter() - started) * 1000
+    _generation_stages(watch, completions, first_ms)
     stats.generations += 1
     if settings.completion_alternatives > 1 and first_ms <= alternatives_budget_ms and not cancelled():
         # The greedy proposal came fast: sample up to two alternatives for clients that cycle.
-        completions = completions + backend.generate(replace(
-            req, temperature=ALTERNATIVES_TEMPERATURE, num_hypotheses=min(3, settings.completion_alternatives) - 1))
+        with watch.stage("alternatives"):
+            completions = completions + backend.generate(replace(
+                req, temperature=ALTERNATIVES_TEMPERATURE, num_hypotheses=min(3, settings.completion_alternatives) - 1))
         stats.generations += 1
     stats.guided += sum(getattr(c, "guided", 0) for c in completions)
     if cancelled() or any(c.finish_reason == "cancelled" for c in completions):
@@ -134,16 +157,29 @@ def propose_with(backend: Backend, ctx: CursorContext, settings: Settings, heade
         return []
     texts = unique_proposals([trim_completion(c.text, ctx) for c in completions])
     if guard is not None:
-        checked = [guard.check(ctx.prefix, ctx.suffix, text, ctx.multiline) for text in texts]
+        with watch.stage("syntax"):
+            checked = [guard.check(ctx.prefix, ctx.suffix, text, ctx.multiline) for text in texts]
         stats.syntax_cut += sum(c.cut and bool(c.text.strip()) for c in checked)
         stats.syntax_dropped += sum(not c.text.strip() for c in checked)
         texts = unique_proposals([c.text for c in checked])
     if findings is not None:
-        found = [findings.check(ctx.prefix, ctx.suffix, text, ctx.multiline) for text in texts]
+        with watch.stage("findings"):
+            found = [findings.check(ctx.prefix, ctx.suffix, text, ctx.multiline) for text in texts]
         stats.findings_cut += sum(f.cut and bool(f.text.strip()) for f in found)
         stats.findings_dropped += sum(f.cut and not f.text.strip() for f in found)
         texts = unique_proposals([f.text for f in found])
     return texts
+
+
+def _generation_stages(watch: Stopwatch, completions: list[Any], ms: float) -> None:
+    """Split the model's time: prompt building, the lexical constraint and the guide (constrained
+    decoding reports them), and the rest, CTranslate2's decoding passes."""
+    first = completions[0] if completions else None
+    parts = {name: float(getattr(first, f"{name}_ms", 0.0)) for name in ("prompt", "constraint", "guide")}
+    for name, part in parts.items():
+        watch.add(name, part)
+    watch.add("decode", max(0.0, ms - sum(parts.values())))
+    watch.add("decoding_passes", float(getattr(first, "passes", 1)))  # a count, not milliseconds
 
 
 class CompletionFeature:
@@ -168,6 +204,7 @@ class CompletionFeature:
         self._loading: set[str] = set()
         self.queue = 0
         self.stats = CompletionStats()
+        self.timings = StageTimes()
 
     # --- staleness -----------------------------------------------------------------------------
 
@@ -239,12 +276,18 @@ class CompletionFeature:
         def cancelled() -> bool:
             return stop.is_set() or self._seq.get(uri) != seq
 
+        watch = Stopwatch()
+        submitted = time.perf_counter()
+
+        def generate() -> list[str]:
+            watch.add("queue", (time.perf_counter() - submitted) * 1000)  # behind another generation
+            return propose_with(backend, ctx, settings, header, cancelled, self.stats,
+                                self.guard if settings.constrained_decoding else None, api,
+                                self.findings if settings.checked_proposals else None, repository, watch=watch)
+
         self.queue += 1
         try:
-            texts = await asyncio.get_running_loop().run_in_executor(
-                self.executor, propose_with, backend, ctx, settings, header, cancelled, self.stats,
-                self.guard if settings.constrained_decoding else None, api,
-                self.findings if settings.checked_proposals else None, repository)
+            texts = await asyncio.get_running_loop().run_in_executor(self.executor, generate)
         except asyncio.CancelledError:
             stop.set()  # $/cancelRequest: the generation thread sees it at its next step
             raise
@@ -254,7 +297,7 @@ class CompletionFeature:
         if cancelled():
             return Proposals(request_id, [], ctx, version, adapter, elapsed, reason="cancelled")
         self.cache.put(model_key, ctx.prefix, ctx.suffix, texts)
-        return Proposals(request_id, texts, ctx, version, adapter, elapsed)
+        return Proposals(request_id, texts, ctx, version, adapter, elapsed, stages=watch.ms)
 
     def remember(self, uri: str, path: Path | None, language_id: str | None, proposals: Proposals) -> None:
         """Record what was shown so acceptance and later edits join to it."""

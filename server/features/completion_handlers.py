@@ -73,6 +73,7 @@ async def _proposals(ls: ServerHost, uri: str, position: lsp.Position, feature: 
             cursor = await ls.in_request_thread(_cursor, ls, doc, position, path)
             if cursor is None:
                 return None
+            cursor_ms = (time.perf_counter() - started) * 1000
             text, offset = cursor.text, cursor.offset
             proposals = await ls.completions.propose(uri, text, offset, ls.settings, cursor.adapter,
                                                      header=partial(ls.prompt_context, path, text, offset),
@@ -80,7 +81,12 @@ async def _proposals(ls: ServerHost, uri: str, position: lsp.Position, feature: 
                                                      api=partial(ls.cursor_api, path, text, offset),
                                                      repository=partial(ls.repository_context, path, text, offset))
         # Recording scrubs the text around the cursor: regexes hold the GIL, so not on the event loop.
+        remember_started = time.perf_counter()
         await ls.in_request_thread(ls.completions.remember, uri, path, doc.language_id, proposals)
+        if proposals.stages:  # a generation ran (not a cache hit, not loading)
+            ls.completions.timings.record({
+                **proposals.stages, "cursor": cursor_ms, "remember": (time.perf_counter() - remember_started) * 1000,
+                "total": (time.perf_counter() - started) * 1000})
         if proposals.model_version is not None:
             ls.metrics.cache_lookup("completion", proposals.cached)
         if proposals.texts:

@@ -220,8 +220,14 @@ async def test_typed_ahead_is_served_from_cache_and_ignored_suggestions_are_reco
     position = lsp.Position(CURSOR.line + typed_text.count("\n"), len((CART.split("\n")[CURSOR.line][:4]
                                                                        + typed_text).split("\n")[-1]))
     second = await client.inline(uri, position)
-    before = (await client.status())["completions"]
+    status = await client.status()
+    before = status["completions"]
     assert before["cacheHits"] == 1
+    # Where the generated request's time went; the cache hit generated nothing and is not counted.
+    stages = status["completionStages"]
+    assert stages["total"]["n"] == 1 and stages["decoding_passes"]["p50"] >= 1
+    assert {"cursor", "api", "header", "prompt", "decode", "constraint", "syntax", "findings"} <= set(stages)
+    assert stages["decode"]["p50"] < stages["total"]["p50"]
     assert second and second[0].insert_text == text[len(typed_text):]
     await stop(client)
     kinds = [(e["kind"], (e["detail"] or "")) for e in client.events()]

@@ -114,3 +114,20 @@ def test_manifest_fim_order() -> None:
     assert dataclasses.replace(m, prompt_format="fim-spm").has_fim
     assert dataclasses.replace(m, prompt_format="fim-psm").fim_order == "psm"
     assert not dataclasses.replace(m, prompt_format="plain").has_fim
+
+
+def test_token_counts_are_remembered_and_bounded(tok_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import elixir_coder.model.tokenizer as tokenizer_module
+
+    fresh = ModelTokenizer(tok_path, tiny_manifest())
+    lines = [ln + "\n" for ln in PREFIX.split("\n")[:40]]
+    expected = [len(t) for t in fresh.tokens_batch(lines)]
+    assert fresh.counts(lines) == expected
+    assert fresh.counts(lines + lines[:3]) == expected + expected[:3]  # from the cache, repeats included
+    # The prompt is the same whether the counts come from the cache or not.
+    cold = ModelTokenizer(tok_path, tiny_manifest())
+    assert build_prompt(fresh, PREFIX, SUFFIX, budget=128).tokens == build_prompt(cold, PREFIX, SUFFIX, budget=128).tokens
+    monkeypatch.setattr(tokenizer_module, "COUNT_CACHE_SIZE", 10)
+    small = ModelTokenizer(tok_path, tiny_manifest())
+    assert small.counts(lines) == expected  # more lines than it keeps: all counted, the newest kept
+    assert list(small._counts) == list(dict.fromkeys(lines))[-10:]

@@ -23,6 +23,7 @@ export const SERVER_SETTING_DEFAULTS: Readonly<Record<string, unknown>> = Object
   completionsEnabled: true,
   completionMaxTokens: 64,
   completionPromptTokens: 256,
+  completionLinePromptTokens: 192,
   constrainedDecoding: true,
   guidedDecoding: true,
   checkedProposals: true,

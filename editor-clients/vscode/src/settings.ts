@@ -42,6 +42,7 @@ export const SERVER_SETTING_DEFAULTS: Readonly<Record<string, unknown>> = Object
   editCheckDelaySeconds: 30,
   clarifyEntropy: 0.5,
   clarifyClusters: 3,
+  qualityModel: true,
 });
 
 /** Client-only settings: how to start the server. They are never sent to it. */

@@ -97,10 +97,11 @@ def export_int8(preset_name: str, run_dir: Path, n_params: int, vocab: int) -> P
     return export_model(run_dir / "hf", out, quantization="int8", manifest=manifest)
 
 
-def held_out_quality(model_dir: Path, corpus_dir: Path, n: int, seed: int) -> dict:
-    """Exact match (with its 95% interval) and edit similarity on the held-out test repositories; kept beside
-    the model for the same case count and seed, so a study rerun for latency does not evaluate again."""
-    cache = Path(model_dir).parent / f"held_out-{n}-{seed}.json"
+def held_out_quality(model_dir: Path, corpus_dir: Path, n: int, seed: int, cache_dir: Path) -> dict:
+    """Exact match (with its 95% interval) and edit similarity on the held-out test repositories; kept in
+    cache_dir for the same case count and seed, so a study rerun for latency does not evaluate again."""
+    cache = Path(cache_dir) / f"held_out-{n}-{seed}.json"
+    cache.parent.mkdir(parents=True, exist_ok=True)
     if cache.is_file():
         return json.loads(cache.read_text())
     texts = [r["text"] for r in read_documents(corpus_dir, "test")]
@@ -128,7 +129,8 @@ def server_latency(model_dir: Path, corpus_dir: Path, n: int, seed: int) -> dict
 
 
 def study(work_dir: Path, corpus_dir: Path, tokenizer_dir: Path, presets: list[str], *, cpu_limit_min: float,
-          eval_cases: int, latency_cases: int, seed: int, threads: int, measure_latency: bool = True) -> dict:
+          eval_cases: int, latency_cases: int, seed: int, threads: int, measure_latency: bool = True,
+          reference: Path | None = None) -> dict:
     """Train (or reuse) each size, then evaluate each; returns the result written to work_dir/scaling.json."""
     from elixir_coder.training.tokenizer import load_tokenizer
 
@@ -150,12 +152,23 @@ def study(work_dir: Path, corpus_dir: Path, tokenizer_dir: Path, presets: list[s
             "cpu_min": round(pre.get("cpu_s", 0.0) / 60, 2), "wall_min": round(pre["elapsed_s"] / 60, 1),
             "val_loss": pre["val_loss"], "curve": loss_curve(run_dir / "log.jsonl"),
             "int8_mb": round(sum(p.stat().st_size for p in model_dir.rglob("*") if p.is_file()) / 1e6, 1),
-            "held_out": held_out_quality(model_dir, corpus_dir, eval_cases, seed),
+            "held_out": held_out_quality(model_dir, corpus_dir, eval_cases, seed, run_dir),
         }
         if measure_latency:
             row["latency"] = server_latency(model_dir, corpus_dir, latency_cases, seed)
         result["runs"][name] = row
         print(f"{name}: {json.dumps({k: v for k, v in row.items() if k != 'curve'})}", flush=True)
+    if reference is not None:
+        # The shipped model measured the same way, for scale: it is not a candidate of this budget.
+        from elixir_coder.model.manifest import read_manifest
+
+        m = read_manifest(reference)
+        ref: dict[str, Any] = {"version": m.version, "params": m.parameters,
+                               "held_out": held_out_quality(reference, corpus_dir, eval_cases, seed,
+                                                            Path(work_dir) / "reference")}
+        if measure_latency:
+            ref["latency"] = server_latency(reference, corpus_dir, latency_cases, seed)
+        result["reference"] = ref
     result["choice"] = choose(result["runs"])
     (Path(work_dir) / "scaling.json").write_text(json.dumps(result, indent=2))
     return result
@@ -205,6 +218,15 @@ def render(result: dict, command: str) -> str:
             f"| {name} | {r['shape']} | {r['params'] / 1e6:.1f}M | {r['steps']} | {r['tokens'] / 1e6:.2f}M | "
             f"{r['wall_min']} | {r['val_loss']} | {ls['exact_match']:.1%} ({ls['ci95'][0]:.1%}-{ls['ci95'][1]:.1%}) | "
             f"{ls['edit_similarity']:.3f} | {ml['exact_match']:.1%} | {lat_txt} | {r['int8_mb']} MB |")
+    ref = result.get("reference")
+    if ref:
+        ls, ml = ref["held_out"]["line_start"], ref["held_out"]["mid_line"]
+        lat = ref.get("latency", {})
+        lat_txt = f"{lat.get('p50_ms', '-')} / {lat.get('p95_ms', '-')} ms" if lat else "not measured"
+        lines.append(
+            f"| shipped {ref['version']} (reference, longer training) | - | {ref['params'] / 1e6:.1f}M | - | - | - | - | "
+            f"{ls['exact_match']:.1%} ({ls['ci95'][0]:.1%}-{ls['ci95'][1]:.1%}) | {ls['edit_similarity']:.3f} | "
+            f"{ml['exact_match']:.1%} | {lat_txt} | - |")
     lines += ["", "## Validation loss against CPU minutes", "",
               "| preset | " + " | ".join(f"{m:g} min" for m in marks) + " |",
               "|---|" + "---|" * len(marks)]
@@ -236,6 +258,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=11)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--no-latency", action="store_true", help="skip the through-the-server latency runs")
+    p.add_argument("--reference", type=Path, help="a shipped model directory measured the same way, for scale")
     p.add_argument("--report", default=str(REPORT), help="markdown report path ('' to skip)")
 
 
@@ -245,7 +268,7 @@ def run_from_args(args) -> int:
         result = study(args.work_dir, args.corpus_dir, args.tokenizer,
                        [p.strip() for p in args.presets.split(",") if p.strip()], cpu_limit_min=args.cpu_limit_min,
                        eval_cases=args.eval_cases, latency_cases=args.latency_cases, seed=args.seed,
-                       threads=args.threads, measure_latency=not args.no_latency)
+                       threads=args.threads, measure_latency=not args.no_latency, reference=args.reference)
     except (OSError, RuntimeError, ValueError) as exc:
         print(f"scaling: error: {exc}", file=sys.stderr)
         return 1

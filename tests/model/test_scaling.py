@@ -67,8 +67,13 @@ def test_a_study_trains_exports_evaluates_and_times_through_the_server(tiny_buil
     saved = json.loads((root / "work" / "scaling.json").read_text())
     assert saved["runs"]["tiny"]["params"] == run["params"]
     # A second study reuses the finished run instead of training again.
+    # With a reference model (here the run's own export) measured the same way, for scale.
     again = study(root / "work", root / "corpus", root / "tok", ["tiny"], cpu_limit_min=0.02, eval_cases=12,
-                  latency_cases=4, seed=3, threads=1, measure_latency=False)
+                  latency_cases=4, seed=3, threads=1, measure_latency=False,
+                  reference=root / "work" / "tiny" / "int8")
     assert again["runs"]["tiny"]["steps"] == run["steps"]
+    assert again["reference"]["held_out"] == run["held_out"]
+    assert (root / "work" / "reference").is_dir() and not list((root / "work" / "tiny" / "int8").glob("held_out*"))
+    assert "(reference, longer training)" in render(again, "elixir-coder train scaling")
     report = render(result, "elixir-coder train scaling --presets tiny")
     assert "| tiny | 2 x 64 |" in report and "Chosen: **tiny**" in report

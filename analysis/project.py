@@ -85,6 +85,16 @@ class ProjectAnalysis:
         self._entries: dict[Path, _Entry] = {}
         self._key = ""
 
+    @property
+    def cache_key(self) -> str:
+        """The options and configuration file the cached results were computed with."""
+        return self._key
+
+    def text_of(self, name: str) -> str | None:
+        """The text the last run analysed for a (root-relative) file, None when it kept none."""
+        entry = self._entries.get(Path(os.path.normpath(self.root / name)))
+        return entry.src.text if entry is not None and entry.src is not None else None
+
     def _config(self, options: AnalysisOptions, problems: list[FileProblem]) -> CredoConfig:
         try:
             config = load_credo_config(self.root, options.config_name, options.config_file)

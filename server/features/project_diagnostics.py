@@ -25,6 +25,7 @@ from ..documents import _drop_disabled as drop_disabled
 from ..documents import analysis_options
 from ..settings import Settings
 from .diagnostics import client_diagnostics
+from .pull_diagnostics import FileDiagnostics, result_id
 
 ProgressReport = Callable[[int, int, str], None]
 
@@ -38,6 +39,12 @@ class ProjectDiagnostics:
         self.results: dict[str, AnalysisResult] = {}
         self.published: set[str] = set()
         self.lock = asyncio.Lock()
+        # what the last run analysed with; None until the first run (a pull then waits for one)
+        self.settings_run: Settings | None = None
+        self.changed: set[Path] = set()  # saved since the last run
+        # the last pull's reports, reused while neither the results nor the settings changed (clients
+        # such as VS Code pull the workspace again every few seconds)
+        self._pulled: tuple[object, list[FileDiagnostics]] | None = None
 
     def uri_of(self, name: str) -> str:
         """The file URI of a result's (root-relative) name, built on the workspace root as the client
@@ -49,19 +56,40 @@ class ProjectDiagnostics:
         """Analyse (blocking; call it off the event loop)."""
         report = self.analysis.run(analysis_options(settings), progress=progress, changed=changed)
         self.results = report.results
+        self.settings_run = settings
         return report
+
+    def stale(self, settings: Settings) -> bool:
+        """Whether the results are missing or older than the files saved or the settings."""
+        return self.settings_run != settings or bool(self.changed)
 
     def diagnostics(self, settings: Settings, encoding: str) -> dict[str, list[lsp.Diagnostic]]:
         """Diagnostics by URI for every analysed file (empty lists included, to clear old ones)."""
-        out: dict[str, list[lsp.Diagnostic]] = {}
-        for name, result in self.results.items():
-            path = self.root / name
-            try:
-                text = read_regular_file(path, MAX_PARSE_BYTES).decode("utf-8")
-            except (OSError, UnicodeDecodeError):
-                text = ""
+        return {uri: diagnostics for uri, (_, diagnostics) in self._by_uri(settings, encoding).items()}
+
+    def file_diagnostics(self, settings: Settings, encoding: str) -> list[FileDiagnostics]:
+        """Every analysed file's diagnostics with its pull result id (text, configuration, diagnostics)."""
+        results = self.results
+        key = f"{settings!r}|{encoding}|{self.analysis.cache_key}"
+        if self._pulled is not None and self._pulled[0] == (id(results), key):
+            return self._pulled[1]
+        files = [FileDiagnostics(uri, diagnostics, result_id(text, key, diagnostics))
+                 for uri, (text, diagnostics) in self._by_uri(settings, encoding, results).items()]
+        self._pulled = ((id(results), key), files)
+        return files
+
+    def _by_uri(self, settings: Settings, encoding: str, results: dict[str, AnalysisResult] | None = None,
+                ) -> dict[str, tuple[str, list[lsp.Diagnostic]]]:
+        out: dict[str, tuple[str, list[lsp.Diagnostic]]] = {}
+        for name, result in (self.results if results is None else results).items():
+            text = self.analysis.text_of(name)
+            if text is None:  # a file only Sobelow reads (config, templates): not kept by the analysis
+                try:
+                    text = read_regular_file(self.root / name, MAX_PARSE_BYTES).decode("utf-8")
+                except (OSError, UnicodeDecodeError):
+                    text = ""
             result = _without_disabled(result, settings.disabled_checks)
-            out[self.uri_of(name)] = client_diagnostics(result, name, text, settings.docs_base_url, encoding)
+            out[self.uri_of(name)] = (text, client_diagnostics(result, name, text, settings.docs_base_url, encoding))
         return out
 
 

@@ -315,15 +315,22 @@ class ElixirCoderServer(LanguageServer):
                         message=f"{len(project.results)} files"))
 
     def _publish_project_results(self, project: ProjectDiagnostics) -> None:
-        """Publish every project file's diagnostics but open documents', and clear files that left."""
-        published = project.diagnostics(self.settings, self.encoding)
-        for uri, diagnostics in published.items():
-            if uri not in self.workspace.text_documents:
-                self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
-        for uri in project.published - set(published):
-            if uri not in self.workspace.text_documents:
+        """Publish the project files' diagnostics that changed since they were last published (open
+        documents' aside: `refresh` publishes theirs), and clear files that left the project."""
+        files = project.file_diagnostics(self.settings, self.encoding)
+        opened = self.workspace.text_documents
+        published: dict[str, str] = {}
+        for file in files:
+            if file.uri in opened:
+                continue  # once closed, `on_close` publishes the project's diagnostics for it
+            if project.published.get(file.uri) != file.result_id:
+                self.text_document_publish_diagnostics(
+                    lsp.PublishDiagnosticsParams(uri=file.uri, diagnostics=file.diagnostics))
+            published[file.uri] = file.result_id
+        for uri in set(project.published) - {f.uri for f in files}:
+            if uri not in opened:
                 self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
-        project.published = set(published)
+        project.published = published
 
     async def pulled_project(self) -> ProjectDiagnostics | None:
         """The project analysis, brought up to date first when files were saved or settings changed."""

@@ -37,14 +37,14 @@ class ProjectDiagnostics:
         self.root = root
         self.analysis = ProjectAnalysis(root)
         self.results: dict[str, AnalysisResult] = {}
-        self.published: set[str] = set()
+        self.published: dict[str, str] = {}  # URI -> result id of what was last published
         self.lock = asyncio.Lock()
         # what the last run analysed with; None until the first run (a pull then waits for one)
         self.settings_run: Settings | None = None
         self.changed: set[Path] = set()  # saved since the last run
-        # the last pull's reports, reused while neither the results nor the settings changed (clients
-        # such as VS Code pull the workspace again every few seconds)
-        self._pulled: tuple[object, list[FileDiagnostics]] | None = None
+        # each file's last diagnostics, by the text, configuration and result they were made from
+        self._per_file: dict[str, tuple[str, str, AnalysisResult, FileDiagnostics]] = {}
+        self._last: tuple[dict[str, AnalysisResult], str, list[FileDiagnostics]] | None = None
 
     def uri_of(self, name: str) -> str:
         """The file URI of a result's (root-relative) name, built on the workspace root as the client
@@ -65,32 +65,44 @@ class ProjectDiagnostics:
 
     def diagnostics(self, settings: Settings, encoding: str) -> dict[str, list[lsp.Diagnostic]]:
         """Diagnostics by URI for every analysed file (empty lists included, to clear old ones)."""
-        return {uri: diagnostics for uri, (_, diagnostics) in self._by_uri(settings, encoding).items()}
+        return {f.uri: f.diagnostics for f in self.file_diagnostics(settings, encoding)}
 
     def file_diagnostics(self, settings: Settings, encoding: str) -> list[FileDiagnostics]:
-        """Every analysed file's diagnostics with its pull result id (text, configuration, diagnostics)."""
+        """Every analysed file's diagnostics with its result id (text, configuration, diagnostics).
+
+        A file whose text and analysis result are those of the last call keeps its diagnostics and
+        id: after a save only the files whose findings changed are converted again.
+        """
         results = self.results
         key = f"{settings!r}|{encoding}|{self.analysis.cache_key}"
-        if self._pulled is not None and self._pulled[0] == (id(results), key):
-            return self._pulled[1]
-        files = [FileDiagnostics(uri, diagnostics, result_id(text, key, diagnostics))
-                 for uri, (text, diagnostics) in self._by_uri(settings, encoding, results).items()]
-        self._pulled = ((id(results), key), files)
+        last = self._last
+        if last is not None and last[0] is results and last[1] == key:
+            return last[2]  # clients such as VS Code pull the workspace again every few seconds
+        files: list[FileDiagnostics] = []
+        per_file: dict[str, tuple[str, str, AnalysisResult, FileDiagnostics]] = {}
+        for name, result in results.items():
+            text = self._text_of(name)
+            old = self._per_file.get(name)
+            if old is not None and old[0] == key and old[1] == text and old[2] == result:
+                file = old[3]
+            else:
+                shown = _without_disabled(result, settings.disabled_checks)
+                diagnostics = client_diagnostics(shown, name, text, settings.docs_base_url, encoding)
+                file = FileDiagnostics(self.uri_of(name), diagnostics, result_id(text, key, diagnostics))
+            per_file[name] = (key, text, result, file)
+            files.append(file)
+        self._per_file = per_file
+        self._last = (results, key, files)
         return files
 
-    def _by_uri(self, settings: Settings, encoding: str, results: dict[str, AnalysisResult] | None = None,
-                ) -> dict[str, tuple[str, list[lsp.Diagnostic]]]:
-        out: dict[str, tuple[str, list[lsp.Diagnostic]]] = {}
-        for name, result in (self.results if results is None else results).items():
-            text = self.analysis.text_of(name)
-            if text is None:  # a file only Sobelow reads (config, templates): not kept by the analysis
-                try:
-                    text = read_regular_file(self.root / name, MAX_PARSE_BYTES).decode("utf-8")
-                except (OSError, UnicodeDecodeError):
-                    text = ""
-            result = _without_disabled(result, settings.disabled_checks)
-            out[self.uri_of(name)] = (text, client_diagnostics(result, name, text, settings.docs_base_url, encoding))
-        return out
+    def _text_of(self, name: str) -> str:
+        text = self.analysis.text_of(name)
+        if text is None:  # a file only Sobelow reads (config, templates): not kept by the analysis
+            try:
+                text = read_regular_file(self.root / name, MAX_PARSE_BYTES).decode("utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = ""
+        return text
 
 
 def _without_disabled(result: AnalysisResult, disabled: tuple[str, ...]) -> AnalysisResult:

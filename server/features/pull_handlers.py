@@ -51,12 +51,15 @@ def document_result_id(ls: PullHost, analysed: Analysed) -> str:
 
 async def on_document_diagnostic(ls: PullHost, params: lsp.DocumentDiagnosticParams,
                                  ) -> lsp.RelatedFullDocumentDiagnosticReport | lsp.RelatedUnchangedDocumentDiagnosticReport:
-    """One document's diagnostics: an open document's from its current text, another file's from the
+    """One document's diagnostics: an open document's from its last analysis (open and save analyse it,
+    typing only with `diagnosticsOnChange`, as when they are published), another file's from the
     project analysis, none for a file neither knows."""
     uri = params.text_document.uri
     previous = params.previous_result_id
     if ls.document(uri) is not None:
-        analysed = await ls.analysed_now(uri)
+        analysed = ls.analysed.get(uri)
+        if analysed is None or ls.settings.diagnostics_on_change:
+            analysed = await ls.analysed_now(uri)
         if analysed is None:  # set aside (over maxFileBytes) or never still long enough to analyse
             return document_report([], result_id("", "none", []), previous)
         return document_report(analysed.diagnostics, document_result_id(ls, analysed), previous)

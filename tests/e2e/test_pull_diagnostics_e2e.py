@@ -111,6 +111,13 @@ async def test_a_pulling_client_gets_unopened_files_and_unchanged_reports(tmp_pa
         assert by_uri[a_uri].version == 1  # the open buffer, reported with its version
         others = [item for uri, item in by_uri.items() if uri not in (a_uri, b_uri)]
         assert all(isinstance(item, lsp.WorkspaceUnchangedDocumentDiagnosticReport) for item in others)
+        # typing does not analyse (diagnosticsOnChange is off by default): the last analysis stands
+        client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=a_uri, version=2),
+            content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=LIB_A)]))
+        typed = await asyncio.wait_for(client.text_document_diagnostic_async(lsp.DocumentDiagnosticParams(
+            text_document=lsp.TextDocumentIdentifier(a_uri), previous_result_id=doc.result_id)), TIMEOUT)
+        assert isinstance(typed, lsp.RelatedUnchangedDocumentDiagnosticReport)
         assert published == []  # a pulling client is never published to
     finally:
         await _stop(client)

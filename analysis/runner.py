@@ -259,6 +259,24 @@ def _load_config(root: Path, options: AnalysisOptions, problems: list[FileProble
     return config
 
 
+def _analyze_in_processes(files: list[Path], base: Path, root: Path, config: CredoConfig, options: AnalysisOptions,
+                          processes: int | None) -> AnalysisResult | None:
+    """Credo's checks split over processes (`parallel`), or None when this run is not worth splitting
+    or cannot be split (then the caller runs it in this process)."""
+    from .parallel import process_count, run_chunks, supported
+
+    count = process_count(len(files), processes)
+    if count < 2 or not supported(selected_checks(config, options)):
+        return None
+    chunks = run_chunks(files, base, root, config, options, count)
+    if chunks is None:
+        return None
+    issues = [issue for chunk in chunks for issue in chunk.issues]
+    issues.sort(key=lambda i: (i.filename, i.line_no or 0, i.column or 0, i.check))
+    problems = [p for chunk in chunks for p in chunk.load_problems] + [p for chunk in chunks for p in chunk.syntax]
+    return AnalysisResult(issues=issues, problems=problems, files=[_display_name(p, base) for p in files])
+
+
 def _is_project(root: Path, config: CredoConfig) -> bool:
     """A Mix project or a folder with its own `.credo.exs`: `files` (or Credo's defaults) apply."""
     return (root / "mix.exs").is_file() or config.source is not None
@@ -269,6 +287,7 @@ def analyze_paths(
     root: Path | None = None,
     options: AnalysisOptions = AnalysisOptions(),
     display_base: Path | None = None,
+    processes: int | None = 1,
 ) -> AnalysisResult:
     """Analyse files and directories (the CLI's entry point).
 
@@ -277,6 +296,8 @@ def analyze_paths(
             analyses: the `files` of `.credo.exs`, or Credo's default folders.
         root: project root holding `.credo.exs`, `mix.lock` and config (default: current directory).
         display_base: paths in results are relative to this (default: current directory).
+        processes: how many processes may share Credo's checks (None: every usable core); only a
+            Credo-only run over enough files is split (see `parallel`), with the same result.
     """
     base = display_base or Path.cwd()
     project_root = root or Path.cwd()
@@ -290,9 +311,15 @@ def analyze_paths(
     included = config.included if whole_project else relative_entries(project_root, paths)
     listing: list[OSError] = []
     files = find_sources(project_root, included, config.excluded, listing)
+    listed = [FileProblem(_display_name(Path(e.filename), base) if e.filename else "?", 1, 1,
+                          f"cannot list: {e.strerror or e}", "unreadable") for e in listing]
+    if processes != 1 and options.credo and not options.sobelow:
+        split = _analyze_in_processes(files, base, project_root, config, options, processes)
+        if split is not None:
+            split.problems = config_problems + listed + split.problems
+            return split
     sources, problems = load_sources(files, base)
-    problems = [FileProblem(_display_name(Path(e.filename), base) if e.filename else "?", 1, 1,
-                            f"cannot list: {e.strerror or e}", "unreadable") for e in listing] + problems
+    problems = listed + problems
     sobelow_files: list[SourceFile] | None = None
     asked: frozenset[str] = frozenset()
     if options.sobelow and whole_project:

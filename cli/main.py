@@ -75,7 +75,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         # the growing heap again and again (a tenth of the time), and frees nothing before exit.
         gc.disable()
         try:
-            result = analyze_paths(paths, root=root, options=options)
+            result = analyze_paths(paths, root=root, options=options, processes=args.jobs)
         finally:
             gc.enable()
     sys.stdout.write(render(result, args.format))
@@ -161,6 +161,8 @@ def build_parser(other_commands: bool = True) -> argparse.ArgumentParser:
         "--analyzer", choices=["builtin", "mix", "auto"], default="builtin", help="built-in analyzer or the real tools"
     )
     check.add_argument("--mute-exit-status", action="store_true", help="exit 0 even when issues are found")
+    check.add_argument("--jobs", type=int, metavar="N",
+                       help="processes sharing the checks of a large Credo-only run (default: one per core)")
     check.set_defaults(func=_cmd_check)
 
     for module_name in _COMMAND_MODULES if other_commands else ():

@@ -3,8 +3,10 @@
 The files are cut into contiguous chunks, one per process (the calling process takes the first;
 the others are forked, so they share what is imported and nothing is parsed twice). A chunk's
 process reads and parses its files and runs the per-file checks; the consistency checks, which
-compare files, run in two rounds: every process sends its style counts, the caller adds them up
-and sends back the style each check expects, and each process reports its own files' issues.
+compare files, run in rounds: every process sends its style counts, the caller adds them up and
+sends back the style each check expects, and each process reports its own files' issues. A check
+that counts only when some file of the project calls for it (`needs_collecting`) adds a round
+first: each process says whether one of its files does.
 Chunks are contiguous and every list keeps the order the single-process run gives it, so the
 result is the same, issue for issue. Any failure in a chunk (a check that raises, a process that
 dies) makes the caller fall back to the single-process run, which reports it as it always does.
@@ -90,26 +92,44 @@ class _Chunk:
     file_issues: list[dict[int, list[Issue]]] = field(default_factory=list)
     # per consistency check index: each parsed file's styles
     styles: dict[int, list[FileStyles]] = field(default_factory=dict)
+    # consistency checks that count only when some file calls for it, with their contexts
+    conditional: dict[int, list[CheckContext]] = field(default_factory=dict)
 
-    def counts(self) -> dict[int, Counter[Any]]:
-        """Round one: parse, run the per-file checks, and total each consistency check's styles."""
+    def wanted(self) -> set[int]:
+        """Round one: parse and run the per-file checks; which conditional checks a file here calls for."""
         self.sources, self.load_problems = load_sources(self.files, self.base)
         parsed = [s for s in self.sources if s.root is not None]
         self.file_issues = [{} for _ in parsed]
-        totals: dict[int, Counter[Any]] = {}
+        wanted: set[int] = set()
         for index, check in enumerate(selected_checks(self.config, self.options)):
             params = check.params_with(self.config.params_for(check.name))
             contexts = [CheckContext(src, check, params, self.root) for src in parsed]
             if isinstance(check, ConsistencyCheck):
-                found = [check.collect(ctx) for ctx in contexts]
-                self.styles[index] = found
-                total: Counter[Any] = Counter()
-                for styles in found:
-                    total.update(styles.counts)
-                totals[index] = total
+                if type(check).needs_collecting is ConsistencyCheck.needs_collecting:
+                    self.styles[index] = [check.collect(ctx) for ctx in contexts]
+                else:
+                    self.conditional[index] = contexts
+                    if any(check.needs_collecting(ctx) for ctx in contexts):
+                        wanted.add(index)
             else:
                 for position, ctx in enumerate(contexts):
                     self.file_issues[position][index] = list(check.run(ctx))
+        return wanted
+
+    def counts(self, wanted: set[int]) -> dict[int, Counter[Any]]:
+        """Round two: the conditional checks some file of the project calls for collect too; each
+        consistency check's styles totalled over this chunk."""
+        for index, contexts in self.conditional.items():
+            if index in wanted:
+                check = contexts[0].check if contexts else None
+                assert check is None or isinstance(check, ConsistencyCheck)
+                self.styles[index] = [check.collect(ctx) for ctx in contexts] if check else []
+        totals: dict[int, Counter[Any]] = {}
+        for index, found in self.styles.items():
+            total: Counter[Any] = Counter()
+            for styles in found:
+                total.update(styles.counts)
+            totals[index] = total
         return totals
 
     def issues(self, expected: dict[int, Any]) -> ChunkResult:
@@ -122,6 +142,8 @@ class _Chunk:
         for position, src in enumerate(parsed):
             issues: list[Issue] = []
             for index, check in enumerate(checks):
+                if index in self.conditional and index not in self.styles:
+                    continue  # no file of the project called for it: no issues
                 if index in self.styles:
                     style = expected.get(index)
                     found = self.styles[index][position]
@@ -136,7 +158,8 @@ class _Chunk:
 def _serve(conn: Connection, chunk: _Chunk) -> None:
     """A forked process: answer the two rounds over `conn`; any error is sent back instead."""
     try:
-        conn.send(("counts", chunk.counts()))
+        conn.send(("wanted", chunk.wanted()))
+        conn.send(("counts", chunk.counts(conn.recv())))
         expected = conn.recv()
         conn.send(("issues", chunk.issues(expected)))
     except BaseException as exc:  # noqa: BLE001 - reported to the caller, which runs everything again
@@ -180,7 +203,13 @@ def run_chunks(files: Sequence[Path], base: Path, root: Path, config: CredoConfi
             process.start()
             theirs.close()
             children.append((process, mine))
-        totals = [chunks[0].counts()] + [_receive(conn, "counts") for _, conn in children]
+        wanted = [chunks[0].wanted()] + [_receive(conn, "wanted") for _, conn in children]
+        if any(w is None for w in wanted):
+            return None
+        project_wanted = set().union(*(w for w in wanted if w is not None))
+        for _, conn in children:
+            conn.send(project_wanted)
+        totals = [chunks[0].counts(project_wanted)] + [_receive(conn, "counts") for _, conn in children]
         if any(t is None for t in totals):
             return None
         expected = _expected_styles(chunks[0], [t for t in totals if t is not None])

@@ -56,7 +56,7 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def time_cli(lib: Path, runs: int) -> tuple[list[float], list[float], dict]:
+def time_cli(lib: Path, runs: int, jobs: int | None = None) -> tuple[list[float], list[float], dict]:
     """Wall and CPU time of `elixir-coder check --format credo-json --strict` (a fresh process each run).
 
     CPU time (user + system of the process) is what a loaded machine inflates least: wall time
@@ -67,7 +67,7 @@ def time_cli(lib: Path, runs: int) -> tuple[list[float], list[float], dict]:
         start, start_cpu = time.perf_counter(), _children_cpu()
         proc = subprocess.run(
             [sys.executable, "-m", "elixir_coder.cli", "check", str(lib), "--format", "credo-json",
-             "--strict", "--mute-exit-status"],
+             "--strict", "--mute-exit-status", *(["--jobs", str(jobs)] if jobs else [])],
             capture_output=True, text=True, check=True, cwd=lib,
         )
         times.append(time.perf_counter() - start)
@@ -202,6 +202,8 @@ def agreement_rows(ours: Counter, reference: dict) -> list[tuple[str, int, int, 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark, print the figures and write the report."""
+    from elixir_coder.analysis.parallel import usable_cores
+
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("lib", nargs="?", type=Path, default=DEFAULT_LIB)
     parser.add_argument("--runs", type=int, default=5)
@@ -219,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     line_count = sum(len(f.read_text(errors="replace").splitlines()) for f in files)
 
     cli_times, cli_cpu, doc = time_cli(lib, args.runs)
+    one_times, one_cpu, one_doc = time_cli(lib, args.runs, jobs=1)
+    assert one_doc == doc, "--jobs 1 and the default must give the same issues"
     proc_times, findings = time_in_process(lib, args.runs)
     ex_inner, ex_wall = time_elixir_parse(lib, args.runs)
     single = time_single_file(lib)
@@ -247,11 +251,16 @@ def main(argv: list[str] | None = None) -> int:
         "| what | median (s) | min (s) |",
         "| --- | --- | --- |",
         f"| `elixir-coder check --format credo-json --strict` (whole process) | {med(cli_times):.3f} | {min(cli_times):.3f} |",
-        f"| the same, CPU seconds of the process | {med(cli_cpu):.3f} | {min(cli_cpu):.3f} |",
+        f"| the same, CPU seconds (the process and its workers) | {med(cli_cpu):.3f} | {min(cli_cpu):.3f} |",
+        f"| the same with `--jobs 1` (one process) | {med(one_times):.3f} | {min(one_times):.3f} |",
+        f"| `--jobs 1`, CPU seconds | {med(one_cpu):.3f} | {min(one_cpu):.3f} |",
         f"| the same analysis in process (Credo + Sobelow checks, no start-up) | {med(proc_times):.3f} | {min(proc_times):.3f} |",
         f"| Elixir `Code.string_to_quoted` over the same files (inside the VM) | {med(ex_inner):.3f} | {min(ex_inner):.3f} |",
         f"| `elixir` process doing that parse (VM start-up included) | {med(ex_wall):.3f} | {min(ex_wall):.3f} |",
         f"| one 2,000-line file, as on save (in process) | {med(single):.4f} | {min(single):.4f} |",
+        "",
+        f"`check` splits a Credo-only run over {usable_cores()} processes here (one per usable core; "
+        "see `analysis/parallel.py`); `--jobs 1` keeps it in one.",
         "",
         f"Ratio, whole `check` process to Elixir's in-VM parse: {med(cli_times) / med(ex_inner):.1f}x; "
         f"in-process analysis to in-VM parse: {med(proc_times) / med(ex_inner):.1f}x. "

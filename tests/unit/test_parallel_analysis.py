@@ -20,6 +20,7 @@ def _project(root: Path, count: int) -> list[Path]:
                 f"  end\n\n  def f{n}(a, b), do: {spaced} + 1000000\n"
                 + ("  # credo:disable-for-next-line\n  def g(x), do: x * 1000000\n" if n % 5 == 0 else "")
                 + ("  def broken(x do\n" if n == 11 else "")
+                + ("  def h(x), do: foo( x )\n" if n == 53 else "")
                 + "end\n")
         path = root / "lib" / f"m{n:03}.ex"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -36,7 +37,7 @@ def test_split_run_equals_single_process_run(tmp_path: Path) -> None:
     two = analyze_paths([tmp_path / "lib"], root=tmp_path, options=options, display_base=tmp_path, processes=2)
     assert one.issues and {i.check for i in one.issues} >= {
         "Credo.Check.Consistency.SpaceAroundOperators", "Credo.Check.Consistency.ExceptionNames",
-        "Credo.Check.Readability.LargeNumbers"}
+        "Credo.Check.Consistency.SpaceInParentheses", "Credo.Check.Readability.LargeNumbers"}
     assert two.issues == one.issues
     assert two.problems == one.problems and any(p.kind == "syntax" for p in one.problems)
     assert two.files == one.files

@@ -143,3 +143,30 @@ async def test_a_client_without_pull_gets_published_diagnostics(tmp_path: Path) 
         assert "DOS.StringToAtom" in {d.code for d in arrived[b_uri].diagnostics}
     finally:
         await _stop(client)
+
+
+async def test_a_cancelled_workspace_pull_is_answered_and_the_next_one_gets_every_file(tmp_path: Path) -> None:
+    _project(tmp_path)
+    for n in range(150):  # enough that the first analysis is still running when the cancel arrives
+        (tmp_path / "lib" / f"m{n}.ex").write_text(f'defmodule App.M{n} do\n  @moduledoc "M."\n  def f, do: {n}\nend\n')
+    client = LanguageClient("e2e-pull-cancel", "1.0")
+    capabilities = lsp.ClientCapabilities(
+        text_document=lsp.TextDocumentClientCapabilities(diagnostic=lsp.DiagnosticClientCapabilities()),
+        workspace=lsp.WorkspaceClientCapabilities(diagnostics=lsp.DiagnosticWorkspaceClientCapabilities()))
+    await _start(client, tmp_path, capabilities)
+    try:
+        pending = client.protocol.send_request_async(
+            lsp.WORKSPACE_DIAGNOSTIC, lsp.WorkspaceDiagnosticParams(previous_result_ids=[]), msg_id="pull-1")
+        client.protocol.notify(lsp.CANCEL_REQUEST, lsp.CancelParams(id="pull-1"))
+        try:
+            answer = await asyncio.wait_for(pending, TIMEOUT)
+        except Exception as exc:  # noqa: BLE001 - the cancellation error the client raises
+            assert "cancel" in str(exc).lower()
+        else:  # the analysis won the race: then it is a whole answer
+            assert len(answer.items) == 152
+        report = await asyncio.wait_for(client.workspace_diagnostic_async(
+            lsp.WorkspaceDiagnosticParams(previous_result_ids=[])), TIMEOUT)
+        assert len(report.items) == 152
+        assert "DOS.StringToAtom" in _codes(next(i for i in report.items if i.uri.endswith("/lib/b.ex")))
+    finally:
+        await _stop(client)

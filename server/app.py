@@ -603,8 +603,13 @@ async def on_open(ls: ElixirCoderServer, params: lsp.DidOpenTextDocumentParams) 
     doc = ls.workspace.text_documents.get(params.text_document.uri)
     if doc is not None:
         _set_aside(ls, params.text_document.uri, ls.oversize.release(doc, ls.settings.max_file_bytes))
-    await _index_document(ls, params.text_document.uri)
-    await ls.refresh(params.text_document.uri, allow_external=True)
+    uri = params.text_document.uri
+    if ls.pull.document and not ls.pull.workspace and ls.project is not None and uri in ls.project.published:
+        # the client pulls this document now: the project analysis's publication would show beside it
+        del ls.project.published[uri]
+        ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+    await _index_document(ls, uri)
+    await ls.refresh(uri, allow_external=True)
 
 
 def _set_aside(ls: ElixirCoderServer, uri: str, size: int | None) -> None:
@@ -661,9 +666,10 @@ async def on_close(ls: ElixirCoderServer, params: lsp.DidCloseTextDocumentParams
     ls.oversize.forget(uri)
     ls.analysed.pop(uri, None)
     ls.generations.pop(uri, None)
-    if ls.pull.document:
+    if ls.pull.workspace:
         return  # the client drops a closed document's pulled diagnostics; a workspace pull reports it again
-    # a project file keeps the project analysis's diagnostics once closed
+    # a project file keeps the project analysis's diagnostics once closed (published: the client pulls
+    # open documents only, or nothing)
     diagnostics = ls.project_diagnostics_for(uri) or []
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
 

@@ -170,3 +170,43 @@ async def test_a_cancelled_workspace_pull_is_answered_and_the_next_one_gets_ever
         assert "DOS.StringToAtom" in _codes(next(i for i in report.items if i.uri.endswith("/lib/b.ex")))
     finally:
         await _stop(client)
+
+
+async def test_a_client_pulling_documents_only_gets_the_project_published_around_them(tmp_path: Path) -> None:
+    _project(tmp_path)
+    arrived: dict[str, list[lsp.PublishDiagnosticsParams]] = {}
+    changed = asyncio.Event()
+    client = LanguageClient("e2e-document-pull", "1.0")
+    b_uri = (tmp_path / "lib" / "b.ex").as_uri()
+
+    @client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def on_diagnostics(params: lsp.PublishDiagnosticsParams) -> None:
+        arrived.setdefault(params.uri, []).append(params)
+        changed.set()
+
+    async def publications(count: int) -> list[lsp.PublishDiagnosticsParams]:
+        while len(arrived.get(b_uri, [])) < count:
+            changed.clear()
+            await asyncio.wait_for(changed.wait(), TIMEOUT)
+        return arrived[b_uri]
+
+    capabilities = lsp.ClientCapabilities(
+        text_document=lsp.TextDocumentClientCapabilities(diagnostic=lsp.DiagnosticClientCapabilities()))
+    result = await _start(client, tmp_path, capabilities)
+    try:
+        provider = result.capabilities.diagnostic_provider
+        assert isinstance(provider, lsp.DiagnosticOptions) and not provider.workspace_diagnostics
+        # files never opened are published, as the client does not pull the workspace
+        assert "DOS.StringToAtom" in {d.code for d in (await publications(1))[0].diagnostics}
+        # once open, the document is pulled and its publication cleared (no double list)...
+        client.text_document_did_open(lsp.DidOpenTextDocumentParams(
+            text_document=lsp.TextDocumentItem(b_uri, "elixir", 1, LIB_B)))
+        assert not (await publications(2))[1].diagnostics
+        pulled = await asyncio.wait_for(client.text_document_diagnostic_async(
+            lsp.DocumentDiagnosticParams(text_document=lsp.TextDocumentIdentifier(b_uri))), TIMEOUT)
+        assert "DOS.StringToAtom" in _codes(pulled)
+        # ...and once closed, published again
+        client.text_document_did_close(lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(b_uri)))
+        assert "DOS.StringToAtom" in {d.code for d in (await publications(3))[2].diagnostics}
+    finally:
+        await _stop(client)

@@ -33,7 +33,9 @@ from .runner import (
     DEFAULT_MIN_PRIORITY,
     STRICT_MIN_PRIORITY,
     AnalysisOptions,
+    AnalysisResult,
     FileProblem,
+    display_name,
     load_sources,
     selected_checks,
     syntax_problems,
@@ -255,3 +257,19 @@ def _expected_styles(chunk: _Chunk, totals: list[dict[int, Counter[Any]]]) -> di
         params = check.params_with(chunk.config.params_for(check.name))
         expected[index] = expected_style(total, check.forced_style(params)) if total else None
     return expected
+
+
+def analyze_in_processes(files: list[Path], base: Path, root: Path, config: CredoConfig, options: AnalysisOptions,
+                         processes: int | None = None) -> AnalysisResult | None:
+    """`runner.analyze_paths`'s `split`: Credo's checks over `processes` processes (None: one per usable
+    core), or None when this run is not worth splitting or cannot be split (the caller runs it then)."""
+    count = process_count(len(files), processes)
+    if count < 2 or not supported(selected_checks(config, options)):
+        return None
+    chunks = run_chunks(files, base, root, config, options, count)
+    if chunks is None:
+        return None
+    issues = [issue for chunk in chunks for issue in chunk.issues]
+    issues.sort(key=lambda i: (i.filename, i.line_no or 0, i.column or 0, i.check))
+    problems = [p for chunk in chunks for p in chunk.load_problems] + [p for chunk in chunks for p in chunk.syntax]
+    return AnalysisResult(issues=issues, problems=problems, files=[display_name(p, base) for p in files])

@@ -12,6 +12,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import NoReturn
 
@@ -49,6 +50,7 @@ class _Parser(argparse.ArgumentParser):
 def _cmd_check(args: argparse.Namespace) -> int:
     from elixir_coder.analysis.external import run_external
     from elixir_coder.analysis.formats import exit_status, render
+    from elixir_coder.analysis.parallel import analyze_in_processes
     from elixir_coder.analysis.runner import AnalysisOptions, analyze_paths
 
     paths = [Path(p) for p in args.paths]
@@ -75,7 +77,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
         # the growing heap again and again (a tenth of the time), and frees nothing before exit.
         gc.disable()
         try:
-            result = analyze_paths(paths, root=root, options=options, processes=args.jobs)
+            result = analyze_paths(paths, root=root, options=options,
+                                   split=partial(analyze_in_processes, processes=args.jobs))
         finally:
             gc.enable()
     sys.stdout.write(render(result, args.format))

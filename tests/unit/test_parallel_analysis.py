@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from elixir_coder.analysis.credo_config import CredoConfig
-from elixir_coder.analysis.parallel import process_count, run_chunks, split
+from elixir_coder.analysis.parallel import analyze_in_processes, process_count, run_chunks, split
 from elixir_coder.analysis.runner import AnalysisOptions, analyze_paths
 
 
@@ -33,8 +34,9 @@ def _project(root: Path, count: int) -> list[Path]:
 def test_split_run_equals_single_process_run(tmp_path: Path) -> None:
     _project(tmp_path, 80)
     options = AnalysisOptions(strict=True, sobelow=False)
-    one = analyze_paths([tmp_path / "lib"], root=tmp_path, options=options, display_base=tmp_path, processes=1)
-    two = analyze_paths([tmp_path / "lib"], root=tmp_path, options=options, display_base=tmp_path, processes=2)
+    one = analyze_paths([tmp_path / "lib"], root=tmp_path, options=options, display_base=tmp_path)
+    two = analyze_paths([tmp_path / "lib"], root=tmp_path, options=options, display_base=tmp_path,
+                       split=partial(analyze_in_processes, processes=2))
     assert one.issues and {i.check for i in one.issues} >= {
         "Credo.Check.Consistency.SpaceAroundOperators", "Credo.Check.Consistency.ExceptionNames",
         "Credo.Check.Consistency.SpaceInParentheses", "Credo.Check.Readability.LargeNumbers"}

@@ -53,6 +53,11 @@ def _call_names(src: SourceFile) -> dict[int, tuple[str | None, tuple[str, str] 
     return table
 
 
+def call_names(src: SourceFile) -> dict[int, tuple[str | None, tuple[str, str] | None]]:
+    """Every call's (local name, remote (module, function)) by node id, for checks that look at all calls."""
+    return _call_names(src)
+
+
 def calls_named(src: SourceFile, *names: str) -> list[Node]:
     """Local calls with one of the given names (`if`, `def`, ...), in source order, from a per-file index."""
     index = getattr(src, "_calls_by_name", None)

@@ -84,6 +84,18 @@ class ProjectAnalysis:
         self.root = root
         self._entries: dict[Path, _Entry] = {}
         self._key = ""
+        self._names: dict[Path, str] = {}  # display names (relpath is slow enough to count on each save)
+        self._templates: dict[object, object] = {}  # Sobelow's templates, kept while the file list is kept
+
+    @property
+    def cache_key(self) -> str:
+        """The options and configuration file the cached results were computed with."""
+        return self._key
+
+    def text_of(self, name: str) -> str | None:
+        """The text the last run analysed for a (root-relative) file, None when it kept none."""
+        entry = self._entries.get(Path(os.path.normpath(self.root / name)))
+        return entry.src.text if entry is not None and entry.src is not None else None
 
     def _config(self, options: AnalysisOptions, problems: list[FileProblem]) -> CredoConfig:
         try:
@@ -154,8 +166,10 @@ class ProjectAnalysis:
         paths = list(self._entries) if known else self.files(config, options)
         entries: dict[Path, _Entry] = {}
         ran = 0
+        if not known:
+            self._templates.clear()  # a full run walks the folders again: templates may have come or gone
         for index, path in enumerate(paths):
-            name = os.path.relpath(path, self.root)
+            name = self._name(path)
             cached = self._entries.get(path)
             entry = cached if known and cached is not None and path not in changed else self._load(path, name)  # type: ignore[operator]
             if entry is not self._entries.get(path) and entry.src is not None:
@@ -175,8 +189,15 @@ class ProjectAnalysis:
         if options.sobelow:
             from .sobelow.runner import run_sobelow
 
-            findings = run_sobelow(self.root, [e.src for e in entries.values() if e.src is not None])
+            findings = run_sobelow(self.root, [e.src for e in entries.values() if e.src is not None],
+                                   template_cache=self._templates)  # type: ignore[arg-type]
         return ProjectReport(self._assemble(entries, project_issues, findings, config, options), ran, problems)
+
+    def _name(self, path: Path) -> str:
+        name = self._names.get(path)
+        if name is None:
+            name = self._names[path] = os.path.relpath(path, self.root)
+        return name
 
     def _file_issues(self, src: SourceFile, checks: list[CredoCheck], config: CredoConfig) -> list[Issue]:
         if src.root is None:
@@ -199,7 +220,7 @@ class ProjectAnalysis:
             findings_by_file.setdefault(finding.file, []).append(finding)
         results: dict[str, AnalysisResult] = {}
         for path, entry in entries.items():
-            name = os.path.relpath(path, self.root)
+            name = self._name(path)
             issues: list[Issue] = []
             if entry.src is not None:
                 raw = entry.file_issues + by_file.get(name, [])

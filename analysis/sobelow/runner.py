@@ -15,7 +15,7 @@ from .dependencies import run_vuln
 from .scope import in_scope
 from .skips import is_ignored_file, load_sobelow_conf
 from .templates import sigil_raw_uses
-from .xss.raw import load_templates, render_findings, template_findings
+from .xss.raw import Template, load_templates, render_findings, template_findings
 
 __all__ = ["FINDING_TYPES", "run_sobelow", "to_sobelow_json"]
 
@@ -24,6 +24,15 @@ _CONFIDENCES = ("high", "medium", "low")
 
 
 def _scanned(src: SourceFile, root: Path, ignored_files: set[Path], asked: frozenset[str], mix_project: bool) -> bool:
+    """`_is_scanned`, kept on the SourceFile: a project analysis asks again for every unchanged file."""
+    memo = src.__dict__.setdefault("_sobelow_scanned", {})
+    key = (root, frozenset(ignored_files), asked, mix_project)
+    if key not in memo:
+        memo[key] = _is_scanned(src, root, ignored_files, asked, mix_project)
+    return bool(memo[key])
+
+
+def _is_scanned(src: SourceFile, root: Path, ignored_files: set[Path], asked: frozenset[str], mix_project: bool) -> bool:
     name = src.filename.replace("\\", "/")
     if not name.endswith(".ex") or "/mix/tasks/" in "/" + name or not in_scope(root, src.filename, asked, mix_project):
         return False
@@ -78,6 +87,7 @@ def run_sobelow(
     ignore: set[str] | None = None,
     skip: bool = True,
     asked: frozenset[str] = frozenset(),
+    template_cache: dict[Any, dict[str, Template]] | None = None,
 ) -> list[Finding]:
     """All Sobelow findings for a project.
 
@@ -88,6 +98,8 @@ def run_sobelow(
             `ignore` list of `.sobelow-conf`.
         skip: honour `# sobelow_skip ["Type"]` comments (`.sobelow-conf`'s `skip:` can turn this off).
         asked: paths (relative to the root) the user named, scanned even outside `lib/`.
+        template_cache: templates read by an earlier run, reused as they are (a project analysis
+            passes one while no template changed, saving a walk of the code folders per save).
 
     Returns findings in order: whole-project config and dependency findings first, then
     call-site findings by file and line.
@@ -103,9 +115,13 @@ def run_sobelow(
         out.extend(run_config(project_root, metas, disabled, conf.ignore_files, router))
     if "Vuln" not in disabled:
         out.extend(run_vuln(project_root, disabled))
-    templates = {} if ("XSS" in disabled or "XSS.Raw" in disabled) else load_templates(
-        project_root, conf.ignore_files
-    )
+    templates: dict[str, Template] = {}
+    if not ("XSS" in disabled or "XSS.Raw" in disabled):
+        key = (project_root, frozenset(conf.ignore_files))
+        cached = template_cache.get(key) if template_cache is not None else None
+        templates = cached if cached is not None else load_templates(project_root, conf.ignore_files)
+        if template_cache is not None:
+            template_cache[key] = templates
     code: list[Finding] = []
     for meta in metas:
         code.extend(_scan_file(meta, frozenset(disabled), use_skips))

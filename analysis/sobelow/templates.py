@@ -150,7 +150,8 @@ def template_files(lib_root: Path, ignored: set[Path] | None = None) -> list[Pat
     """EEx/HEEx templates under the root Sobelow scans, sorted."""
     if not lib_root.is_dir():
         return []
-    out = [p for p in lib_root.rglob("*") if p.is_file() and p.name.endswith(TEMPLATE_SUFFIXES)]
+    # the name first: a stat per template, not per file of the folder
+    out = [p for p in lib_root.rglob("*") if p.name.endswith(TEMPLATE_SUFFIXES) and p.is_file()]
     return sorted(p for p in out if not is_ignored_file(p, ignored or set()))
 
 

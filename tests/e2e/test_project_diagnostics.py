@@ -99,6 +99,9 @@ async def test_unopened_project_files_get_diagnostics_with_progress(tmp_path: Pa
         b = await wait_for(b_uri, 2)
         assert "DOS.StringToAtom" not in {d.code for d in b.diagnostics}
         assert len(published[a_uri]) == 2
+        # files whose diagnostics did not change are not sent again (they go out in the same batch)
+        await asyncio.sleep(0.5)
+        assert len(published[support_uri]) == 1
     finally:
         await asyncio.wait_for(client.shutdown_async(None), TIMEOUT)
         client.exit(None)

@@ -137,3 +137,16 @@ def test_analyzer_mix_uses_the_real_tools_json(project: Path, tmp_path_factory: 
 def test_analyzer_mix_without_tools_is_an_error(project: Path) -> None:
     code, _, err = run_cli("check", "lib", "--analyzer", "mix")
     assert code == 128 and "mix.lock" in err
+
+
+def test_check_loads_only_the_analyzer_and_help_still_lists_every_command(tmp_path: Path) -> None:
+    source = tmp_path / "sample.ex"
+    source.write_text(SAMPLE)
+    probe = ("import sys; from elixir_coder.cli.main import main; "
+             f"main(['check', {str(source)!r}, '--mute-exit-status']); "
+             "print(sorted(m for m in sys.modules if m.startswith(('elixir_coder.training', 'elixir_coder.telemetry', "
+             "'elixir_coder.assist', 'elixir_coder.model'))))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+    usage = subprocess.run([sys.executable, "-m", "elixir_coder.cli", "--help"], capture_output=True, text=True).stdout
+    assert "check" in usage and "train" in usage

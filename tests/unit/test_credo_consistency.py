@@ -202,3 +202,12 @@ def test_exception_names_is_silent_when_consistent_or_alone() -> None:
     plain = "defmodule NotAnException do\n  def a, do: 1\nend\n"
     assert run("ExceptionNames", a, b, plain) == []
     assert run("ExceptionNames", a) == []
+
+
+def test_exception_names_counts_module_relative_names_as_credo_does() -> None:
+    # `__MODULE__.BadThing` is an alias to Elixir: Credo counts it (its last part) like any exception
+    a = "defmodule App do\n  defmodule __MODULE__.BadThing do\n    defexception [:message]\n  end\nend\n"
+    b = "defmodule FooError do\n  defexception [:message]\nend\n"
+    c = "defmodule BarError do\n  defexception [:message]\nend\n"
+    assert lines(run("ExceptionNames", a, b, c)) == [("lib/f0.ex", 2, "__MODULE__.BadThing")]
+    assert run("ExceptionNames", a.replace("BadThing", "BadError"), b, c) == []

@@ -176,6 +176,17 @@ def test_string_sigils() -> None:
     assert found("StringSigils", code, maximum_allowed_quotes=10) == []
 
 
+
+def test_string_sigils_counts_quotes_around_interpolations_where_credo_does() -> None:
+    # Credo blanks interpolations before parsing: every escaped quote of the string counts...
+    code = 'IO.puts(" was \\"#{a}\\" but \\"#{b}\\" ")\n'
+    assert [line for line, _ in found("StringSigils", code)] == [1]
+    # ...and an interpolated string is checked only where a plain one is (not as `=`'s right side),
+    # nor a string inside an interpolation
+    assert found("StringSigils", 'x = "a \\"b\\" #{y} \\"c\\" \\"d\\""\n') == []
+    assert found("StringSigils", 'IO.puts("#{f("a \\"b\\" \\"c\\" \\"d\\" \\"e\\"")}")\n') == []
+
+
 def test_with_single_clause() -> None:
     code = "with {:ok, a} <- f() do\n  a\nelse\n  _ -> :error\nend\n"
     assert found("WithSingleClause", code) == [(1, "with")]

@@ -88,3 +88,27 @@ def test_duplicated_code_in_the_project_analysis_is_incremental(tmp_path: Path) 
     (root / "lib" / "e.ex").write_text("defmodule E do\n  @moduledoc false\nend\n")
     again = project.run(options, changed={root / "lib" / "e.ex"})
     assert again.files_analysed == 1 and duplicates(again) == set()
+
+
+def test_templates_are_kept_across_saves_of_code_and_read_again_when_one_is_saved(tmp_path: Path) -> None:
+    root = make(tmp_path)
+    templates = root / "lib" / "p_web" / "templates" / "page"
+    templates.mkdir(parents=True)
+    page = templates / "index.html.heex"
+    page.write_text("<h1>{@title}</h1>\n")
+    project = ProjectAnalysis(root)
+    options = AnalysisOptions(strict=True)
+
+    def raws() -> list[tuple[str, int]]:
+        return [(f, line) for f, line, kind in flat(project.run(options).results)[1] if kind.startswith("XSS.Raw")]
+
+    assert raws() == []
+    page.write_text("<h1>{@title}</h1>\n<div>{raw(@intro)}</div>\n")
+    # a save of a code file keeps the file list, templates included...
+    project.run(options, changed={root / "lib" / "a.ex"})
+    # ...a save of the template reads the folders again, and the rerun agrees with `check`
+    report = project.run(options, changed={page})
+    found = [(f.file, f.line) for r in report.results.values() for f in r.findings if f.type.startswith("XSS.Raw")]
+    assert found == [("lib/p_web/templates/page/index.html.heex", 2)]
+    reference = analyze_paths([], root=root, options=options, display_base=root)
+    assert [(f.file, f.line) for f in reference.findings if f.type.startswith("XSS.Raw")] == found

@@ -51,6 +51,11 @@ class ConsistencyCheck(CredoCheck):
         """Style counts of one file."""
         raise NotImplementedError
 
+    def needs_collecting(self, ctx: CheckContext) -> bool:
+        """Whether this file alone makes the project's styles worth counting (when no file does, the
+        check can have no issue and skips the count); every file does unless a check says otherwise."""
+        return True
+
     def issues_for(self, expected: Any, found: FileStyles) -> Iterable[Issue]:
         """Issues in a file that uses a style other than `expected`."""
         raise NotImplementedError

@@ -17,6 +17,15 @@ from ...source import SourceFile
 from ._helpers import ConsistencyCheck, FileStyles
 
 _PASCAL_WORD = re.compile(r"[A-Z][^A-Z]*")
+# `__MODULE__.Error` is an alias to Elixir (`{:__aliases__, _, [{:__MODULE__, ...}, :Error]}`), so Credo
+# counts such modules; tree-sitter reads it as a dot
+_MODULE_RELATIVE = re.compile(r"__MODULE__(\.[A-Z]\w*)+")
+
+
+def _module_name(src: SourceFile, name: Node) -> bool:
+    """Whether a defmodule's name is an alias as Credo matches it (`A.B`, `__MODULE__.B`)."""
+    return name.type == "alias" or (name.type == "dot" and _MODULE_RELATIVE.fullmatch(
+        "".join(src.node_text(name).split())) is not None)
 
 
 def _module_body(src: SourceFile, defmodule: Node) -> list[Node]:
@@ -57,7 +66,7 @@ class ExceptionNames(ConsistencyCheck):
         found: list[tuple[Node, str, str, str]] = []
         for mod in calls_named(src, "defmodule"):
             args = call_args(mod)
-            if not args or args[0].type != "alias":
+            if not args or not _module_name(src, args[0]):
                 continue
             body = _module_body(src, mod)
             if not any(n.type == "call" and local_call_name(src, n) == "defexception" for n in body):

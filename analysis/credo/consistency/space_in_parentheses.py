@@ -112,13 +112,14 @@ class SpaceInParentheses(ConsistencyCheck):
     summary = "Use the same spacing inside parentheses and brackets everywhere."
 
     def run_project(self, contexts: list[CheckContext]) -> Iterator[Issue]:
-        # Issues need lines of both kinds somewhere. Lines with spaces inside brackets are rare and
-        # cheap to rule out, so the costly count of the other kind is only made when there are some.
-        if self.forced_style(contexts[0].params if contexts else None) is None and not any(
-            _with_space_lines(ctx.src) for ctx in contexts
-        ):
+        if not any(self.needs_collecting(ctx) for ctx in contexts):
             return
         yield from super().run_project(contexts)
+
+    def needs_collecting(self, ctx: CheckContext) -> bool:
+        # Issues need lines of both kinds somewhere. Lines with spaces inside brackets are rare and
+        # cheap to rule out, so the costly count of the other kind is only made when there are some.
+        return self.forced_style(ctx.params) is not None or bool(_with_space_lines(ctx.src))
 
     def collect(self, ctx: CheckContext) -> FileStyles:
         text = _code_text(ctx.src)

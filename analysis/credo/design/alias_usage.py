@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from ...ast import call_args, calls_named, remote_call
+from ...ast import call_args, call_names, calls_named
 from ...checks import CheckContext, CredoCheck, register
 from ...issues import Issue
 from ...source import SourceFile
@@ -158,8 +158,9 @@ class AliasUsage(CredoCheck):
     def _references(src: SourceFile, if_referenced: bool) -> list[tuple[Node, str]]:
         """(alias node, module name) for remote calls `A.B.f` (and, if asked, bare `A.B` values)."""
         out: list[tuple[Node, str]] = []
+        names = call_names(src)  # one lookup per call: this runs over every call of every file
         for call in src.calls:
-            rc = remote_call(src, call)
+            rc = names[call.id][1]
             if rc is None or "." not in rc[0] or not rc[0][:1].isupper():
                 continue
             target = call.child_by_field_name("target")

@@ -17,15 +17,13 @@ from ._literal_text import quoted_kind
 def _first_arg_strings(src: SourceFile) -> Iterator[tuple[Node, Node]]:
     """(string, anchor) pairs Credo's StringSigils looks at: strings that open an argument list.
 
-    Credo walks the AST and checks a binary only when it is the first argument of a call or
-    operator; an interpolated string is its own `<<>>` node whose first part is checked.
+    Credo blanks every interpolation (and heredoc) of the file before parsing it for this check,
+    so an interpolated string is a plain binary to it, looked at only where a plain one is: as
+    the first argument of a call, operator, 3-tuple or `<<>>`; strings inside an interpolation
+    are gone.
     """
     for node in src.by_type("string"):
-        if quoted_kind(node) == "heredoc":
-            continue
-        children = node.named_children
-        if any(c.type == "interpolation" for c in children):
-            yield node, node
+        if quoted_kind(node) == "heredoc" or _inside_interpolation(node):
             continue
         parent = node.parent
         if parent is None:
@@ -41,15 +39,26 @@ def _first_arg_strings(src: SourceFile) -> Iterator[tuple[Node, Node]]:
                 yield node, op if op is not None else parent
         elif parent.type == "tuple" and len(parent.named_children) >= 3 and parent.named_children[0] == node:
             yield node, parent
+        elif parent.type == "bitstring" and parent.named_children[0] == node:
+            yield node, parent
 
 
-def _leading_value(src: SourceFile, string: Node) -> str:
-    """The string's value up to its first interpolation, escape sequences resolved for quotes."""
+def _inside_interpolation(node: Node) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.type == "interpolation":
+            return True
+        parent = parent.parent
+    return False
+
+
+def _blanked_value(src: SourceFile, string: Node) -> str:
+    """The string's value as Credo sees it: escapes resolved, each interpolation blanked to spaces."""
     out: list[str] = []
     for child in string.named_children:
         if child.type == "interpolation":
-            break
-        if child.type == "quoted_content":
+            out.append(" " * len(_text(src, child)))
+        elif child.type == "quoted_content":
             out.append(_text(src, child))
         elif child.type == "escape_sequence":
             esc = _text(src, child)
@@ -76,12 +85,7 @@ class StringSigils(CredoCheck):
         if src.data.count(b'\\"') <= limit:
             return
         for string, anchor in _first_arg_strings(src):
-            if string.named_child_count == 0:
-                continue
-            first = string.named_children[0]
-            if first.type == "interpolation":
-                continue
-            value = _leading_value(src, string)
+            value = _blanked_value(src, string)
             if value.count('"') > limit:
                 yield ctx.issue(
                     f"String holds more than {limit} quotes; write it as a sigil (e.g. ~s) instead.",

@@ -406,6 +406,18 @@ def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _shown(path: object) -> str:
+    """A path as a report may name it: relative to the repository when inside it, else `<dir>/name`
+    (reports name no machine paths)."""
+    text = str(path)
+    if not text.startswith("/"):
+        return text
+    try:
+        return Path(text).resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return "<dir>/" + Path(text).name
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark, print the figures, write the report."""
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -450,11 +462,12 @@ def main(argv: list[str] | None = None) -> int:
 
         model_dir = args.hf_ct2_dir or (Path(args.model_path) / "base" if args.model_path else Registry().resolve())
         results["torch"] = torch_comparison(model_dir, args.hf_dir, cases[:40])
-        results["torch"]["models"] = f"torch: {args.hf_dir}; CTranslate2: {model_dir}"
+        results["torch"]["models"] = f"torch: {_shown(args.hf_dir)}; CTranslate2: {_shown(model_dir)}"
         print("torch", json.dumps(results["torch"]), flush=True)
     first = next(iter(results["server"].values()), {})
     meta = {
-        "command": "python -m elixir_coder.benchmarks.completion " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "python -m elixir_coder.benchmarks.completion "
+                   + " ".join(_shown(a) for a in (argv if argv is not None else sys.argv[1:])),
         "machine": f"{os.cpu_count()} CPU cores, {platform.processor() or platform.machine()}, Python "
                    f"{platform.python_version()}",
         "load_start": round(load_start, 2), "load_end": round(os.getloadavg()[0], 2),

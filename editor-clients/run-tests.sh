@@ -12,17 +12,19 @@ fail=0
 command -v elixir-coder >/dev/null 2>&1 || { echo "run-tests.sh: elixir-coder is not on PATH (pip install -e .)" >&2; exit 1; }
 
 echo "== VS Code extension"
+# Chained with &&: errexit does not apply inside a subshell whose status `||` tests, so a failing
+# step (npm test) would otherwise be followed by the next ones and the subshell would end in success.
 (
-  cd vscode
+  cd vscode &&
   # --ignore-scripts: nothing here needs install scripts (esbuild's binary comes as a package),
   # and vsce's optional keytar would try to download a prebuilt binary.
-  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-  npm run --silent build
-  npm run --silent lint
-  npm test
-  npm run --silent package >/dev/null
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error &&
+  npm run --silent build &&
+  npm run --silent lint &&
+  npm test &&
+  npm run --silent package >/dev/null &&
   # Not `grep -q`: it exits at the first match, unzip then dies of SIGPIPE, and pipefail fails the check.
-  unzip -l dist/elixir-coder.vsix | grep "extension/dist/extension.js" >/dev/null || { echo "the .vsix lacks the bundle" >&2; exit 1; }
+  { unzip -l dist/elixir-coder.vsix | grep "extension/dist/extension.js" >/dev/null || { echo "the .vsix lacks the bundle" >&2; exit 1; }; } &&
   echo "packaged dist/elixir-coder.vsix"
 ) || fail=1
 

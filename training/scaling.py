@@ -186,6 +186,16 @@ def choose(runs: dict[str, dict]) -> dict:
             "no size met the latency target on this machine; best held-out exact match"}
 
 
+def _measured_cells(row: dict) -> str:
+    """The report's held-out and latency cells of one model: line-start exact match with its interval, edit
+    similarity, mid-line exact match, single-line p50 / p95."""
+    ls, ml = row["held_out"]["line_start"], row["held_out"]["mid_line"]
+    lat = row.get("latency", {})
+    lat_txt = f"{lat.get('p50_ms', '-')} / {lat.get('p95_ms', '-')} ms" if lat else "not measured"
+    return (f"{ls['exact_match']:.1%} ({ls['ci95'][0]:.1%}-{ls['ci95'][1]:.1%}) | {ls['edit_similarity']:.3f} | "
+            f"{ml['exact_match']:.1%} | {lat_txt}")
+
+
 def render(result: dict, command: str) -> str:
     """The markdown report."""
     runs = result["runs"]
@@ -211,22 +221,12 @@ def render(result: dict, command: str) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, r in runs.items():
-        ls, ml = r["held_out"]["line_start"], r["held_out"]["mid_line"]
-        lat = r.get("latency", {})
-        lat_txt = f"{lat.get('p50_ms', '-')} / {lat.get('p95_ms', '-')} ms" if lat else "not measured"
-        lines.append(
-            f"| {name} | {r['shape']} | {r['params'] / 1e6:.1f}M | {r['steps']} | {r['tokens'] / 1e6:.2f}M | "
-            f"{r['wall_min']} | {r['val_loss']} | {ls['exact_match']:.1%} ({ls['ci95'][0]:.1%}-{ls['ci95'][1]:.1%}) | "
-            f"{ls['edit_similarity']:.3f} | {ml['exact_match']:.1%} | {lat_txt} | {r['int8_mb']} MB |")
+        lines.append(f"| {name} | {r['shape']} | {r['params'] / 1e6:.1f}M | {r['steps']} | {r['tokens'] / 1e6:.2f}M | "
+                     f"{r['wall_min']} | {r['val_loss']} | {_measured_cells(r)} | {r['int8_mb']} MB |")
     ref = result.get("reference")
     if ref:
-        ls, ml = ref["held_out"]["line_start"], ref["held_out"]["mid_line"]
-        lat = ref.get("latency", {})
-        lat_txt = f"{lat.get('p50_ms', '-')} / {lat.get('p95_ms', '-')} ms" if lat else "not measured"
-        lines.append(
-            f"| shipped {ref['version']} (reference, longer training) | - | {ref['params'] / 1e6:.1f}M | - | - | - | - | "
-            f"{ls['exact_match']:.1%} ({ls['ci95'][0]:.1%}-{ls['ci95'][1]:.1%}) | {ls['edit_similarity']:.3f} | "
-            f"{ml['exact_match']:.1%} | {lat_txt} | - |")
+        lines.append(f"| shipped {ref['version']} (reference, longer training) | - | {ref['params'] / 1e6:.1f}M | "
+                     f"- | - | - | - | {_measured_cells(ref)} | - |")
     lines += ["", "## Validation loss against CPU minutes", "",
               "| preset | " + " | ".join(f"{m:g} min" for m in marks) + " |",
               "|---|" + "---|" * len(marks)]

@@ -82,7 +82,7 @@ def _model_generate_fn(args: argparse.Namespace):  # noqa: ANN202
     from elixir_coder.model.registry import Registry
 
     registry = Registry(Path(args.registry) if args.registry else None)
-    if getattr(args, "quality", False):
+    if args.quality:
         quality = registry.quality_dir()
         if quality is None:
             raise ValueError("no quality model registered (`elixir-coder model set-quality DIR`)")

@@ -203,31 +203,28 @@ class ModelService:
     def load_for_generation(self, adapter: str) -> Backend:
         """The engine for generate and clarification: the quality model when there is a usable one, else
         the adapter's engine. A quality model that fails to load is logged and the adapter's engine serves."""
-        path = self.quality_dir()
-        if path is None:
+        if self.quality_dir() is None:
             return self.load(adapter)
-        with self._lock:
-            engine = self._engines.get(QUALITY)
-        if engine is not None:
-            return engine
-        choice = self.choice or BackendChoice.from_settings(Settings())
+        error = self.error
         try:
-            engine = Engine(path, device=choice.device, compute_type=choice.compute_type)
+            return self.load(QUALITY)  # its own engine slot, loaded and warmed up like any other
         except (ModelDirectoryError, OSError, RuntimeError, ValueError) as exc:
-            log.warning("quality model %s not loaded, generating with %s: %s", path, adapter, exc)
+            log.warning("quality model not loaded, generating with %s: %s", adapter, exc)
+            self.error = error  # not the service's error: the current version still serves everything
             return self.load(adapter)
-        with self._lock:
-            self._engines.setdefault(QUALITY, engine)
-            engine = self._engines[QUALITY]
-        log.info("quality model %s loaded for generation", engine.version)
-        return engine
 
     def _open(self, choice: BackendChoice, adapter: str, version: str | None = None) -> Backend:
         if choice.remote_url:
             from elixir_coder.model.remote import RemoteEngine  # only for teams with a server
 
             return RemoteEngine(choice.remote_url, model=choice.remote_model, api_key=choice.remote_api_key)
-        model_dir = self.registry.resolve(version, adapter) if version else self.model_dir(choice, adapter)
+        if adapter == QUALITY:
+            quality = self.quality_dir()
+            if quality is None:
+                raise ModelDirectoryError("no usable quality model")
+            model_dir = quality
+        else:
+            model_dir = self.registry.resolve(version, adapter) if version else self.model_dir(choice, adapter)
         engine = Engine(model_dir, device=choice.device, compute_type=choice.compute_type, prompt_heads=PROMPT_HEADS)
         try:
             engine.warm_up()  # part of loading: the first request is then as fast as the others

@@ -58,3 +58,4 @@ def test_a_quality_model_that_cannot_load_falls_back(service, tiny_model: Path, 
     (service.registry.quality_dir() / "model.bin").write_bytes(b"not a model" * 100)
     engine = service.load_for_generation(BASE)
     assert engine.version == "fast-1"
+    assert service.status()["error"] is None and service.status()["qualityModel"] is None

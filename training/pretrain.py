@@ -332,8 +332,7 @@ def pretrain(
     def save_checkpoint() -> None:
         if rank == 0:
             _atomic_torch_save({"model": raw_model.state_dict(), "optim": optim.state_dict(), "step": step,
-                                "epoch": epoch, "pos": pos, "elapsed": elapsed_before + time.time() - t0,
-                                "cpu_elapsed": cpu_before + time.process_time() - c0,
+                                "epoch": epoch, "pos": pos, "elapsed": wall_spent(), "cpu_elapsed": cpu_spent(),
                                 "torch_rng": torch.get_rng_state(), "preset": preset.to_dict()}, ckpt_path)
 
     blocks = stream.blocks(epoch)[rank::world]
@@ -341,13 +340,18 @@ def pretrain(
         log(event="start", params=n_params, train_chunks=len(stream.chunks), blocks_per_epoch=len(blocks),
             val_blocks=len(val), steps=steps, device=device, world=world, threads=torch.get_num_threads())
     t0, c0 = time.time(), time.process_time()
+
+    def wall_spent() -> float:  # seconds of this run, earlier invocations (resumes) included
+        return elapsed_before + time.time() - t0
+
+    def cpu_spent() -> float:  # the process's CPU seconds (all threads), resumes included
+        return cpu_before + time.process_time() - c0
     t_last, tokens_since = time.time(), 0
     tokens_per_step = cfg.batch_size * cfg.context_length * cfg.grad_accum * world
     best_val = float("inf")
     model.train()
     while step < steps:
-        elapsed = elapsed_before + time.time() - t0
-        cpu = cpu_before + time.process_time() - c0
+        elapsed, cpu = wall_spent(), cpu_spent()
         if time_limit_s and elapsed >= time_limit_s:
             log(event="time_limit", step=step, elapsed_s=round(elapsed, 1))
             break
@@ -376,14 +380,14 @@ def pretrain(
         if step % cfg.log_interval == 0 or step == 1:
             now = time.time()
             log(event="train", step=step, epoch=epoch, loss=round(loss_sum, 4), lr=round(lr, 6),
-                tok_per_s=round(tokens_since / max(1e-9, now - t_last)), elapsed_s=round(elapsed_before + now - t0, 1),
-                cpu_s=round(cpu_before + time.process_time() - c0, 1))
+                tok_per_s=round(tokens_since / max(1e-9, now - t_last)), elapsed_s=round(wall_spent(), 1),
+                cpu_s=round(cpu_spent(), 1))
             t_last, tokens_since = now, 0
         if step % cfg.eval_interval == 0 or step == steps:
             v = evaluate(raw_model, val, cfg.batch_size, device, cfg.dtype)
             best_val = min(best_val, v)
             log(event="eval", step=step, val_loss=round(v, 4), val_ppl=round(math.exp(min(v, 50)), 3),
-                elapsed_s=round(elapsed_before + time.time() - t0, 1), cpu_s=round(cpu_before + time.process_time() - c0, 1),
+                elapsed_s=round(wall_spent(), 1), cpu_s=round(cpu_spent(), 1),
                 tokens=step * tokens_per_step)
         if step % cfg.checkpoint_interval == 0:
             save_checkpoint()
@@ -392,8 +396,8 @@ def pretrain(
     summary = {
         "params": n_params, "steps": step, "epochs": epoch + pos / max(1, len(blocks)),
         "tokens_seen": step * tokens_per_step, "val_loss": round(final_val, 4),
-        "val_ppl": round(math.exp(min(final_val, 50)), 3), "elapsed_s": round(elapsed_before + time.time() - t0, 1),
-        "cpu_s": round(cpu_before + time.process_time() - c0, 1),
+        "val_ppl": round(math.exp(min(final_val, 50)), 3), "elapsed_s": round(wall_spent(), 1),
+        "cpu_s": round(cpu_spent(), 1),
     }
     if rank == 0:
         log(event="done", **summary)

@@ -64,16 +64,11 @@ def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 def pretrain_run(preset_name: str, corpus_dir: Path, tokenizer_dir: Path, run_dir: Path, cpu_limit_min: float,
                  threads: int) -> dict:
-    """One size's pretraining under the CPU budget (resumed from its checkpoint; skipped once finished)."""
+    """One size's pretraining under the CPU budget (resumed from its checkpoint when interrupted)."""
     from elixir_coder.training.pretrain import pretrain
 
-    summary_path = run_dir / "summary.json"
-    if (run_dir / "hf" / "model.safetensors").exists() and summary_path.exists():
-        return json.loads(summary_path.read_text())
-    summary = pretrain(load_preset(preset_name), corpus_dir, tokenizer_dir, run_dir, max_steps=10**7,
-                       cpu_limit_s=cpu_limit_min * 60, threads=threads)
-    summary_path.write_text(json.dumps(summary, indent=2))
-    return summary
+    return pretrain(load_preset(preset_name), corpus_dir, tokenizer_dir, run_dir, max_steps=10**7,
+                    cpu_limit_s=cpu_limit_min * 60, threads=threads)
 
 
 def summary_from_log(run_dir: Path) -> dict:
@@ -139,6 +134,7 @@ def study(work_dir: Path, corpus_dir: Path, tokenizer_dir: Path, presets: list[s
                               "started_at": datetime.now(UTC).isoformat(), "runs": {}}
     for name in presets:
         run_dir = Path(work_dir) / name
+        # A finished run (the model saved) is reused; its figures come from its log, however it was started.
         if (run_dir / "hf" / "model.safetensors").exists():
             pre = summary_from_log(run_dir)
         else:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from elixir_coder.analysis.ast import call_args, def_head, local_call_name
+from elixir_coder.analysis.brackets import closing_bracket
 from elixir_coder.analysis.check_pages import page_name
 from elixir_coder.analysis.credo_config import CredoConfig, CredoConfigError, load_credo_config
 from elixir_coder.analysis.issues import Finding, Issue
@@ -273,28 +274,6 @@ def _line_span(text: str, line_no: int) -> tuple[int, str]:
     return start, text[start : end if end >= 0 else len(text)]
 
 
-def _closing_paren(s: str, open_at: int) -> int:
-    """Index of the parenthesis closing the one at `open_at` (strings skipped), -1 when unbalanced."""
-    depth, quote, i = 0, "", open_at
-    while i < len(s):
-        ch = s[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
-
-
 def snake_case(name: str) -> str:
     """`doThing` -> `do_thing`, `HTTPServer` -> `http_server` (a trailing `?` or `!` kept)."""
     suffix = name[-1] if name[-1:] in "?!" else ""
@@ -318,7 +297,7 @@ def _rw_parens_in_condition(text: str, target: Target) -> list[Edit] | None:
     if m is None:
         return None
     open_at = m.end() - 1
-    close = _closing_paren(line, open_at)
+    close = closing_bracket(line, open_at)
     if close < 0 or not re.match(r"\s*(do\b|,)", line[close + 1 :]):
         return None
     opener = "" if m.group(2) else " "
@@ -383,7 +362,7 @@ def _rw_sql_query(text: str, target: Target) -> list[Edit] | None:
     if m is None:
         return None
     open_at = m.end() - 1
-    close = _closing_paren(line, open_at)
+    close = closing_bracket(line, open_at)
     inner = line[open_at + 1 : close] if close > 0 else ""
     head, sep, sql = inner.rpartition(", ") if not inner.startswith('"') else ("", "", inner)
     if not (sql.startswith('"') and sql.endswith('"')) or "#{" not in sql:
@@ -407,7 +386,7 @@ def _rw_xss_raw(text: str, target: Target) -> list[Edit] | None:
     m = re.search(r"(?:\b(?:Phoenix\.)?HTML\.)?\braw\(", line)
     if m is None:
         return None
-    close = _closing_paren(line, m.end() - 1)
+    close = closing_bracket(line, m.end() - 1)
     if close < 0:
         return None
     return [Edit(start + m.start(), start + close + 1, line[m.end() : close].strip())]
@@ -419,7 +398,7 @@ def _rw_bin_to_term(text: str, target: Target) -> list[Edit] | None:
     m = re.search(r":erlang\.binary_to_term\(", line)
     if m is None:
         return None
-    close = _closing_paren(line, m.end() - 1)
+    close = closing_bracket(line, m.end() - 1)
     arg = line[m.end() : close] if close > 0 else ""
     if not arg or "," in arg:
         return None

@@ -17,6 +17,7 @@ from pathlib import Path
 from tree_sitter import Node
 
 from ..ast import call_args, local_call_name
+from ..brackets import closing_bracket
 from ..file_reading import read_regular_file
 from ..source import MAX_PARSE_BYTES, SourceFile
 from .skips import is_ignored_file
@@ -40,24 +41,10 @@ def _heex_expressions(text: str) -> Iterator[tuple[int, str]]:
     i = 0
     while i < len(masked):
         if masked[i] == "{":
-            depth, j, quote = 1, i + 1, ""
-            while j < len(masked) and depth:
-                ch = masked[j]
-                if quote:
-                    if ch == "\\":
-                        j += 1
-                    elif ch == quote:
-                        quote = ""
-                elif ch in "\"'":
-                    quote = ch
-                elif ch == "{":
-                    depth += 1
-                elif ch == "}":
-                    depth -= 1
-                j += 1
-            if depth == 0:
-                yield i + 1, text[i + 1 : j - 1]
-                i = j
+            close = closing_bracket(masked, i, "{", "}")
+            if close != -1:
+                yield i + 1, text[i + 1 : close]
+                i = close + 1
                 continue
         i += 1
 

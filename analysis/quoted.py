@@ -102,6 +102,19 @@ def mass(term: Any) -> int:
     return 0
 
 
+def subterms(term: Any) -> list[Any]:
+    """A term's children in Macro.traverse order: a triple's form (when not an atom), then its
+    arguments one by one (the argument list itself is not a child); a list's or tuple's elements."""
+    if isinstance(term, Q):
+        children: list[Any] = [term.form] if isinstance(term.form, Q) else []
+        if isinstance(term.args, list):
+            children.extend(term.args)
+        return children
+    if isinstance(term, list | tuple):
+        return list(term)
+    return []
+
+
 def prewalk(term: Any) -> Iterator[Any]:
     """Every subterm in Macro.prewalk order: the term, then its form (when not an atom), then its args.
 
@@ -112,17 +125,7 @@ def prewalk(term: Any) -> Iterator[Any]:
     while stack:
         t = stack.pop()
         yield t
-        if isinstance(t, Q):
-            children: list[Any] = []
-            if isinstance(t.form, Q):
-                children.append(t.form)
-            if isinstance(t.args, list):
-                children.extend(t.args)
-            stack.extend(reversed(children))
-        elif isinstance(t, list):
-            stack.extend(reversed(t))
-        elif isinstance(t, tuple):
-            stack.extend(reversed(t))
+        stack.extend(reversed(subterms(t)))
 
 
 def first_line(term: Any) -> int | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from ...checks import CheckContext, CredoCheck, register
 from ...issues import Issue
-from ...quoted import Atom, Q, prewalk, quoted
+from ...quoted import Atom, Q, prewalk, quoted, subterms
 
 _DEF_OPS = frozenset({"def", "defp", "defmacro"})
 _CONDITION_OPS = frozenset({"if", "unless", "for", "try", "case", "cond", "and", "or", "&&", "||"})
@@ -57,7 +57,6 @@ def abc_size(def_term: Q, excluded: list[str]) -> float:
     stack = [body]
     while stack:
         term = stack.pop()
-        children: list[Any] = []
         if isinstance(term, Q):
             form, targs = term.form, term.args
             if form in _DEF_OPS and isinstance(targs, list):
@@ -87,13 +86,7 @@ def abc_size(def_term: Q, excluded: list[str]) -> float:
                     b += 1
             elif form in _CONDITION_OPS and isinstance(targs, list):
                 c += 1
-            if isinstance(term.form, Q):
-                children.append(term.form)
-            if isinstance(term.args, list):
-                children.extend(term.args)
-        elif isinstance(term, list | tuple):
-            children.extend(term)
-        stack.extend(reversed(children))
+        stack.extend(reversed(subterms(term)))
     return math.sqrt(a * a + b * b + c * c)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from ...checks import CheckContext, CredoCheck, register
 from ...issues import Issue
-from ...quoted import Atom, Q, prewalk, quoted
+from ...quoted import Atom, Q, prewalk, quoted, subterms
 from ...terms import Regex
 from .._files_param import directory_excluded
 
@@ -27,15 +27,7 @@ def _postwalk(term: Any) -> Iterator[Any]:
             yield t
             continue
         stack.append((t, True))
-        children: list[Any] = []
-        if isinstance(t, Q):
-            if isinstance(t.form, Q):
-                children.append(t.form)
-            if isinstance(t.args, list):
-                children.extend(t.args)
-        elif isinstance(t, list | tuple):
-            children.extend(t)
-        stack.extend((c, False) for c in reversed(children))
+        stack.extend((c, False) for c in reversed(subterms(t)))
 
 
 def _remove_once(items: list[str], names: list[str]) -> list[str]:

@@ -347,7 +347,7 @@ def generate_constrained(engine: Engine, req: GenerationRequest) -> list[Complet
     runner.run(hyps, prompt)
     # Rejected hypotheses resume one by one: each has its own banned continuations.
     for hyp in hyps:
-        while not runner.cancelled.is_set():
+        while not runner.cancelled.is_set() and not _over_budget(req, started):
             if hyp.reject_at is not None:
                 if not runner.roll_back(hyp):
                     break
@@ -358,6 +358,11 @@ def generate_constrained(engine: Engine, req: GenerationRequest) -> list[Complet
             runner.run([hyp], prompt)
     elapsed = (time.perf_counter() - started) * 1000
     return [runner.finish(h, elapsed) for h in hyps]
+
+
+def _over_budget(req: GenerationRequest, started: float) -> bool:
+    """The request's retry budget is spent: what is rejected is cut, not decoded again."""
+    return req.retry_budget_ms is not None and (time.perf_counter() - started) * 1000 >= req.retry_budget_ms
 
 
 def _check_beams(engine: Engine, req: GenerationRequest, started: float) -> list[Completion]:

@@ -8,6 +8,7 @@ refused before CTranslate2 sees it.
 from __future__ import annotations
 
 import atexit
+import logging
 import threading
 import time
 import weakref
@@ -32,6 +33,8 @@ from .manifest import Manifest, ModelDirectoryError, validate_model_dir
 from .prompt import build_prompt, without_lone_surrogates
 from .prompt_heads import PromptHeads
 from .tokenizer import ModelTokenizer
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "DEFAULT_CONTEXT",
@@ -114,6 +117,7 @@ class Engine:
         # model on one thread is fastest run serially on each replica.
         self.inter_threads = inter_threads
         self._slots = threading.BoundedSemaphore(inter_threads)
+        self._reloading = threading.Event()  # a fresh generator is being loaded to empty the prompt cache
         _open_engines.add(self)
 
     def _load_generator(self) -> ctranslate2.Generator:
@@ -128,16 +132,30 @@ class Engine:
 
     def _reload_generator(self) -> None:
         """A fresh generator (its static-prompt cache empty), swapped in once no generation runs."""
-        fresh = self._load_generator()
+        try:
+            fresh = self._load_generator()
+        except ModelDirectoryError:
+            log.exception("reloading the generator to empty its prompt cache failed; the old one stays")
+            return
         held = 0
         try:
             for _ in range(self.inter_threads):
                 self._slots.acquire()
                 held += 1
-            self._gen = fresh
+            if hasattr(self, "_gen"):  # not closed meanwhile
+                self._gen = fresh
         finally:
             for _ in range(held):
                 self._slots.release()
+            self._reloading.clear()
+
+    def _reload_in_background(self) -> None:
+        """Empty the prompt cache without making a request wait for it: loading the model again
+        takes 8-18 ms, which the request that filled the cache would otherwise pay."""
+        if self._reloading.is_set():
+            return
+        self._reloading.set()
+        threading.Thread(target=self._reload_generator, name="elixir-coder-reload", daemon=True).start()
 
     def _run(self, prompts: list[list[str]], callback: Callable | None, head_within: int | None = None,
              **options: object) -> list:
@@ -148,9 +166,12 @@ class Engine:
         if length:
             head = tuple(prompts[0][:length])
             if self.heads.admit(head):
-                self._reload_generator()
-            options.update(static_prompt=list(head), cache_static_prompt=True)
-            prompts = [p[length:] for p in prompts]
+                # The cache is full: this request runs without it (a plain prefill costs the same as
+                # caching a new head) while a fresh generator loads beside it.
+                self._reload_in_background()
+            else:
+                options.update(static_prompt=list(head), cache_static_prompt=True)
+                prompts = [p[length:] for p in prompts]
         with self._slots:
             return self._gen.generate_batch(prompts, callback=callback, **options)
 

@@ -38,6 +38,9 @@ class GenerationRequest:
         repository_tokens: prompt tokens the repository context may take on top of `prompt_budget`.
         api: what exists at the cursor (model/monitor.py); with `constrained`, identifiers after
             `Module.`, struct keys and attributes are kept to existing ones (model/guided.py).
+        retry_budget_ms: with `constrained`, milliseconds after which no further decoding pass
+            starts to retry a rejected piece or correct an identifier: the completion is cut before
+            what was rejected instead (None: no limit).
     """
 
     prefix: str
@@ -56,6 +59,7 @@ class GenerationRequest:
     repository: str = ""
     repository_tokens: int = 0
     api: ApiView | None = field(default=None, compare=False)
+    retry_budget_ms: float | None = None
 
 
 @dataclass(frozen=True)

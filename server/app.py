@@ -65,6 +65,7 @@ from .features.project_diagnostics import ProjectDiagnostics
 from .features.pull_diagnostics import PullSupport, diagnostic_options, pull_support
 from .features.pull_handlers import on_document_diagnostic, on_workspace_diagnostic
 from .feedback import FeedbackTracker
+from .heap import HeapKeeper
 from .jsonrpc_guard import GuardedProtocol, serve_stdio, serve_tcp
 from .models import ModelService
 from .oversize import OversizeDocuments
@@ -123,9 +124,11 @@ class ElixirCoderServer(LanguageServer):
         self.deps: set[str] = set()
         self.recorder: Recorder | None = None
         self.recorder_path: str | None = None
-        self.tracker = FeedbackTracker(None)
+        self.tracker = FeedbackTracker(None, in_background=True)  # answers never wait for recording
         self.models = ModelService(on_loaded=lambda adapter, ms: self.metrics.observe_model_load(ms, adapter))
-        self.completions = CompletionFeature(self.models, self.tracker, on_progress=self.progress_from_thread)
+        self.heap = HeapKeeper()  # long collector pauses moved out of the way of completions (server/heap.py)
+        self.completions = CompletionFeature(self.models, self.tracker, on_progress=self.progress_from_thread,
+                                             after_load=self.heap.settle)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._load_count = 0
         self._deps_count = 0
@@ -458,6 +461,7 @@ class ElixirCoderServer(LanguageServer):
         self.deps = await self.in_worker(project_deps, root)
         report = await self.in_worker(self.index.scan)
         log.info("project index: %s", report)
+        await self.in_worker(self.heap.settle)  # the index is long-lived: out of later collections
 
     def deps_progress(self, root: Path) -> DepsProgress:
         """`$/progress` for indexing `deps/` (when there is one and the client shows progress); the
@@ -502,6 +506,7 @@ class ElixirCoderServer(LanguageServer):
                             "guided": self.completions.stats.guided},
             # Median and 95th percentile per stage of the recent generated completions (ms).
             "completionStages": self.completions.timings.summary(),
+            "heap": self.heap.status(),
             "apiIndex": self.api_index.status(),
             "completionsEnabled": self.settings.completions_enabled,
             "protocol": {**self.guard.stats.as_dict(), "open": self.guard.open_requests},
@@ -592,6 +597,20 @@ async def on_initialized(ls: ElixirCoderServer, params: lsp.InitializedParams) -
     if ls.settings.completions_enabled:
         ls.completions.start_loading(ls.adapter_for(None))
         ls.models.watch_registry()
+    asyncio.ensure_future(keep_heap(ls))
+
+
+HEAP_TICK_S = 1.0
+
+
+async def keep_heap(ls: ElixirCoderServer) -> None:
+    """Let the heap keeper settle the heap whenever the editor is quiet, until the server stops."""
+    while not ls.guard._shutdown:
+        await asyncio.sleep(HEAP_TICK_S)
+        try:
+            ls.heap.tick(ls.completions.quiet_for(), busy=ls.completions.queue > 0)
+        except Exception:  # noqa: BLE001 - never fatal: the collector simply runs as usual
+            log.exception("heap keeper failed")
 
 
 async def _publish_project(ls: ElixirCoderServer, params: Any) -> None:
@@ -768,6 +787,7 @@ def on_shutdown(ls: ElixirCoderServer, params: Any) -> None:
     ls.completions.close()
     if ls.api_index.deps is not None:
         ls.api_index.deps.stop()
+    ls.tracker.close()  # its queued events go to the recorder before that closes
     if ls.recorder is not None:
         ls.recorder.close()
     if ls.exporters is not None:

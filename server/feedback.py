@@ -9,15 +9,21 @@ document holds at the same place; the handlers call it after `editCheckDelaySeco
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from elixir_coder.telemetry.context_privacy import CursorText, redact_open_string, scrub_head, scrub_tail
 from elixir_coder.telemetry.events import Event, EventKind
 from elixir_coder.telemetry.privacy import REDACTED
+
+log = logging.getLogger(__name__)
 
 CONTEXT_PREFIX_CHARS = 2000
 CONTEXT_SUFFIX_CHARS = 800
@@ -97,9 +103,15 @@ class FeedbackTracker:
     Args:
         sink: the event recorder; None disables recording (the tracker still answers).
         capacity: shown completions remembered.
+        in_background: build and record the events on a thread of the tracker's own, in the order
+            they happened, instead of in the caller. Scrubbing a shown completion's surroundings
+            of secrets takes up to ~8 ms on a large file, and the language server answers the
+            completion request without waiting for it; joins (which request id was shown, its
+            outcome) are still settled before each method returns.
     """
 
-    def __init__(self, sink: EventSink | None, capacity: int = 512, max_chars: int = 1024 * 1024) -> None:
+    def __init__(self, sink: EventSink | None, capacity: int = 512, max_chars: int = 1024 * 1024,
+                 in_background: bool = False) -> None:
         self.sink = sink
         self.capacity = capacity
         self.max_chars = max_chars  # the byte budget, in characters of remembered proposals and lines
@@ -107,6 +119,38 @@ class FeedbackTracker:
         self._latest_by_uri: dict[str, str] = {}
         self._chars = 0
         self._lock = threading.Lock()
+        # One thread: events are recorded in the order of the signals (shown before accepted, and
+        # an acceptance reads `private`, which recording the shown event sets).
+        self._lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="elixir-coder-feedback") \
+            if in_background else None
+
+    def _later(self, record: Callable[[], None]) -> None:
+        """Run `record` (building and emitting events) now, or queued on the tracker's thread."""
+        if self._lane is None:
+            record()
+            return
+        try:
+            self._lane.submit(self._logged, record)
+        except RuntimeError:  # closed: the session is over, nothing more is recorded
+            pass
+
+    @staticmethod
+    def _logged(record: Callable[[], None]) -> None:
+        try:
+            record()
+        except Exception:  # noqa: BLE001 - feedback is never worth a failure; the log says what happened
+            log.exception("recording completion feedback failed")
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait until what was queued has been recorded."""
+        if self._lane is not None:
+            with suppress(RuntimeError, TimeoutError):
+                self._lane.submit(lambda: None).result(timeout)
+
+    def close(self) -> None:
+        """Record what is queued, then stop the tracker's thread."""
+        if self._lane is not None:
+            self._lane.shutdown(wait=True)
 
     def _emit(self, kind: EventKind, shown: Shown, **fields: object) -> None:
         if self.sink is None:
@@ -135,21 +179,28 @@ class FeedbackTracker:
                 self._chars -= sum(len(t) for t in dropped.items) + 2 * KEPT_LINE_CHARS
         if earlier is not None and earlier.outcome is None:
             earlier.outcome = "ignored"
-            self._emit(EventKind.COMPLETION_REJECTED, earlier, detail={"reason": "ignored"})
+            self._later(lambda: self._emit(EventKind.COMPLETION_REJECTED, earlier, detail={"reason": "ignored"}))
+        prefix, suffix = shown.prefix, shown.suffix
+        # Kept for the edit check, which needs only the cursor's line: not the whole document per
+        # remembered completion (512 of them on a 2 MB file would hold a gigabyte).
+        shown.prefix = prefix[prefix.rfind("\n") + 1:][-KEPT_LINE_CHARS:]
+        shown.suffix = suffix.split("\n", 1)[0][:KEPT_LINE_CHARS]
+        self._later(lambda: self._record_shown(shown, prefix, suffix))
+
+    def _record_shown(self, shown: Shown, prefix: str, suffix: str) -> None:
         # The prompt's surroundings are what retraining learns from (training/retrain.py); they
         # stay in the local store, scrubbed of secrets before they are cut (a cut can hide a key's
         # BEGIN line), and a secret being typed at the cursor is not stored at all.
-        around = redact_open_string(CursorText(shown.prefix, shown.suffix, shown.items[0] if shown.items else ""))
-        shown.private = around.proposal != (shown.items[0] if shown.items else "")
+        first = shown.items[0] if shown.items else ""
+        around = redact_open_string(CursorText(prefix, suffix, first))
+        shown.private = around.proposal != first
+        if self.sink is None:
+            return
         self._emit(EventKind.COMPLETION_SHOWN, shown, text=around.proposal,
-                   prefix=shown.prefix, suffix=shown.suffix, latency_ms=shown.latency_ms,
+                   prefix=prefix, suffix=suffix, latency_ms=shown.latency_ms,
                    detail={"items": len(shown.items),
                            "context_prefix": scrub_tail(around.prefix, CONTEXT_PREFIX_CHARS),
                            "context_suffix": scrub_head(around.suffix, CONTEXT_SUFFIX_CHARS)})
-        # Kept for the edit check, which needs only the cursor's line: not the whole document per
-        # remembered completion (512 of them on a 2 MB file would hold a gigabyte).
-        shown.prefix = shown.prefix[shown.prefix.rfind("\n") + 1:][-KEPT_LINE_CHARS:]
-        shown.suffix = shown.suffix.split("\n", 1)[0][:KEPT_LINE_CHARS]
 
     def accepted(self, request_id: str, index: int = 0, accepted_chars: int | None = None) -> Shown | None:
         """Record an acceptance (whole, or the first `accepted_chars` characters); None if unknown."""
@@ -159,10 +210,11 @@ class FeedbackTracker:
         item = shown.items[index]
         chars = len(item) if accepted_chars is None else max(0, min(accepted_chars, len(item)))
         shown.outcome = "accepted"
-        shown.accepted_text = item[:chars]
-        self._emit(EventKind.COMPLETION_ACCEPTED, shown, text=REDACTED if shown.private else shown.accepted_text,
-                   accepted_chars=chars,
-                   detail={"index": index, "partial": chars < len(item)})
+        accepted = shown.accepted_text = item[:chars]
+        # `private` is read when the event is built: recording the shown event (queued before) sets it.
+        self._later(lambda: self._emit(EventKind.COMPLETION_ACCEPTED, shown,
+                                       text=REDACTED if shown.private else accepted, accepted_chars=chars,
+                                       detail={"index": index, "partial": chars < len(item)}))
         return shown
 
     def rejected(self, request_id: str) -> bool:
@@ -171,7 +223,7 @@ class FeedbackTracker:
         if shown is None or shown.outcome is not None:
             return False
         shown.outcome = "dismissed"
-        self._emit(EventKind.COMPLETION_REJECTED, shown, detail={"reason": "dismissed"})
+        self._later(lambda: self._emit(EventKind.COMPLETION_REJECTED, shown, detail={"reason": "dismissed"}))
         return True
 
     def edit_check(self, request_id: str, document: str | None) -> int | None:
@@ -185,8 +237,7 @@ class FeedbackTracker:
         expected = region_after_acceptance(shown, shown.accepted_text)
         final = find_region(document, expected, shown.line)
         distance = edit_distance(expected, final)
-        self._emit(EventKind.COMPLETION_EDITED, shown, text=REDACTED if shown.private else final,
-                   edit_distance=distance,
-                   detail={"accepted_length": len(shown.accepted_text),
-                           "delay_s": round(time.time() - shown.shown_at, 1)})
+        detail = {"accepted_length": len(shown.accepted_text), "delay_s": round(time.time() - shown.shown_at, 1)}
+        self._later(lambda: self._emit(EventKind.COMPLETION_EDITED, shown, text=REDACTED if shown.private else final,
+                                       edit_distance=distance, detail=detail))
         return distance

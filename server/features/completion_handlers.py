@@ -80,9 +80,9 @@ async def _proposals(ls: ServerHost, uri: str, position: lsp.Position, feature: 
                                                      path=str(path) if path else uri,
                                                      api=partial(ls.cursor_api, path, text, offset),
                                                      repository=partial(ls.repository_context, path, text, offset))
-        # Recording scrubs the text around the cursor: regexes hold the GIL, so not on the event loop.
+        # Only the join is settled here; the tracker scrubs and records the event on its own thread.
         remember_started = time.perf_counter()
-        await ls.in_request_thread(ls.completions.remember, uri, path, doc.language_id, proposals)
+        ls.completions.remember(uri, path, doc.language_id, proposals)
         if proposals.stages:  # a generation ran (not a cache hit, not loading)
             ls.completions.timings.record({
                 **proposals.stages, "cursor": cursor_ms, "remember": (time.perf_counter() - remember_started) * 1000,

@@ -324,6 +324,24 @@ def test_rejected_tokens_are_retried(models: dict) -> None:
     assert c.text and set(c.text) == {"x"} and len(c.token_ids) == len(c.text)
 
 
+def test_a_spent_retry_budget_cuts_before_the_rejected_text_instead_of_decoding_again(models: dict) -> None:
+    from elixir_coder.model.engine import GenerationRequest
+
+    engine = models["paren"]
+    unbounded = engine.generate(GenerationRequest(prefix="foo(", max_tokens=5, stop_at_newline=True,
+                                                  constrained=True))[0]
+    assert unbounded.text == ")xxxx" and unbounded.passes == 2
+    # No time for a second pass: the first pass's `)))))` is cut where its rejected second `)` starts.
+    spent = engine.generate(GenerationRequest(prefix="foo(", max_tokens=5, stop_at_newline=True, constrained=True,
+                                              retry_budget_ms=0.0))[0]
+    assert spent.text == ")" and spent.passes == 1 and spent.retries == 0 and spent.finish_reason == "stop"
+    assert_valid("foo(", spent.text)
+    # A budget that is not spent changes nothing.
+    roomy = engine.generate(GenerationRequest(prefix="foo(", max_tokens=5, stop_at_newline=True, constrained=True,
+                                              retry_budget_ms=60_000.0))[0]
+    assert roomy.text == unbounded.text and roomy.passes == unbounded.passes
+
+
 def test_block_completion_stops_at_the_enclosing_end(models: dict) -> None:
     from elixir_coder.model.engine import GenerationRequest
 

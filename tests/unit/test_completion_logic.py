@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from pathlib import Path
+
+import pytest
 
 from elixir_coder.server.completion import CompletionCache, cursor_context, trim_completion, unique_proposals
 from elixir_coder.server.feedback import FeedbackTracker, Shown, edit_distance, find_region
 from elixir_coder.telemetry.events import Event, EventKind
+from elixir_coder.telemetry.privacy import REDACTED
 from elixir_coder.telemetry.recorder import Recorder
 from elixir_coder.telemetry.store import FeedbackStore, RetentionPolicy
 
@@ -107,15 +111,17 @@ def shown(request_id: str, uri: str = "file:///a.ex", items: list[str] | None = 
                  latency_ms=12.0)
 
 
-def test_tracker_joins_accept_and_edit_and_marks_ignored():
+@pytest.mark.parametrize("in_background", [False, True])
+def test_tracker_joins_accept_and_edit_and_marks_ignored(in_background: bool):
     sink = ListSink()
-    tracker = FeedbackTracker(sink)
+    tracker = FeedbackTracker(sink, in_background=in_background)
     tracker.shown(shown("r1"))
     tracker.shown(shown("r2"))  # r1 was never accepted: ignored
     assert tracker.accepted("r2", 0, accepted_chars=3) is not None
     assert tracker.edit_check("r2", "def f(x) do\n    x + 2\nend\n") == 2  # "x +" accepted, then " 2" typed
     assert not tracker.rejected("r2")  # already accepted
     assert tracker.accepted("unknown") is None
+    tracker.close()  # in the background: what was queued is recorded first
     kinds = [(e.kind, e.request_id) for e in sink.events]
     assert kinds == [(EventKind.COMPLETION_SHOWN, "r1"), (EventKind.COMPLETION_REJECTED, "r1"),
                      (EventKind.COMPLETION_SHOWN, "r2"), (EventKind.COMPLETION_ACCEPTED, "r2"),
@@ -228,6 +234,31 @@ def test_model_service_routes_an_ab_experiment_stably_per_file(tmp_path: Path):
         assert service.loaded("base", "v2") is engine and service.loaded("base") is None
     finally:
         service.close()
+
+
+class SlowSink(ListSink):
+    def record(self, event: Event) -> bool:
+        time.sleep(0.05)  # a recorder that lags: the signals come faster than events are built
+        return super().record(event)
+
+
+def test_in_the_background_an_acceptance_right_after_a_private_proposal_is_still_redacted():
+    sink = SlowSink()
+    tracker = FeedbackTracker(sink, in_background=True)
+    secret = shown("r1", items=['sk_live_4eC39HqLyjWDarjtT1zdp7dc"'])
+    secret.prefix = 'config :app, stripe_key: "'
+    started = time.perf_counter()
+    tracker.shown(secret)
+    tracker.shown(shown("r2", uri="file:///b.ex"))
+    assert tracker.accepted("r1") is not None  # joined at once, though nothing is recorded yet
+    assert time.perf_counter() - started < 0.05 and not sink.events
+    tracker.flush()
+    assert [(e.kind, e.request_id) for e in sink.events] == [
+        (EventKind.COMPLETION_SHOWN, "r1"), (EventKind.COMPLETION_SHOWN, "r2"), (EventKind.COMPLETION_ACCEPTED, "r1")]
+    assert "4eC39" not in repr(sink.events) and sink.events[2].text == REDACTED
+    tracker.close()
+    tracker.shown(shown("r3"))  # after close: joined, not recorded, no error
+    assert tracker.get("r3") is not None and len(sink.events) == 3
 
 
 def test_shown_events_carry_the_prompt_context_for_retraining():

@@ -347,7 +347,7 @@ def generate_constrained(engine: Engine, req: GenerationRequest) -> list[Complet
     runner.run(hyps, prompt)
     # Rejected hypotheses resume one by one: each has its own banned continuations.
     for hyp in hyps:
-        while not runner.cancelled.is_set() and not _over_budget(req, started):
+        while not runner.cancelled.is_set() and not _over_budget(req, started, runner.passes):
             if hyp.reject_at is not None:
                 if not runner.roll_back(hyp):
                     break
@@ -360,9 +360,16 @@ def generate_constrained(engine: Engine, req: GenerationRequest) -> list[Complet
     return [runner.finish(h, elapsed) for h in hyps]
 
 
-def _over_budget(req: GenerationRequest, started: float) -> bool:
+# Passes that run whatever the retry budget says: the first and one retry or identifier correction
+# (a one-token pass and its continuation), so that a slow machine still gets the common correction
+# (`Enum.` followed by a name that does not exist) and only the long tails are cut.
+PASSES_BEFORE_BUDGET = 3
+
+
+def _over_budget(req: GenerationRequest, started: float, passes: int) -> bool:
     """The request's retry budget is spent: what is rejected is cut, not decoded again."""
-    return req.retry_budget_ms is not None and (time.perf_counter() - started) * 1000 >= req.retry_budget_ms
+    return (req.retry_budget_ms is not None and passes >= PASSES_BEFORE_BUDGET
+            and (time.perf_counter() - started) * 1000 >= req.retry_budget_ms)
 
 
 def _check_beams(engine: Engine, req: GenerationRequest, started: float) -> list[Completion]:

@@ -325,19 +325,25 @@ def test_rejected_tokens_are_retried(models: dict) -> None:
 
 
 def test_a_spent_retry_budget_cuts_before_the_rejected_text_instead_of_decoding_again(models: dict) -> None:
+    from elixir_coder.model.constrained import MAX_RETRIES, PASSES_BEFORE_BUDGET
     from elixir_coder.model.engine import GenerationRequest
 
-    engine = models["paren"]
-    unbounded = engine.generate(GenerationRequest(prefix="foo(", max_tokens=5, stop_at_newline=True,
-                                                  constrained=True))[0]
-    assert unbounded.text == ")xxxx" and unbounded.passes == 2
-    # No time for a second pass: the first pass's `)))))` is cut where its rejected second `)` starts.
-    spent = engine.generate(GenerationRequest(prefix="foo(", max_tokens=5, stop_at_newline=True, constrained=True,
-                                              retry_budget_ms=0.0))[0]
-    assert spent.text == ")" and spent.passes == 1 and spent.retries == 0 and spent.finish_reason == "stop"
-    assert_valid("foo(", spent.text)
+    # A model that errs at every position: without a budget it retries until MAX_RETRIES.
+    engine = models["stubborn"]
+    unbounded = engine.generate(GenerationRequest(prefix="x = ", max_tokens=8, constrained=True))[0]
+    assert unbounded.retries == MAX_RETRIES and unbounded.passes > PASSES_BEFORE_BUDGET
+    # A spent budget: the first passes run (one retry always does), then the rejected `)` is cut.
+    spent = engine.generate(GenerationRequest(prefix="x = ", max_tokens=8, constrained=True, retry_budget_ms=0.0))[0]
+    assert spent.passes == PASSES_BEFORE_BUDGET and spent.retries < unbounded.retries
+    assert spent.text and set(spent.text) == {"x"} and spent.finish_reason == "stop"
+    assert_valid("x = ", spent.text)
+    # One retry is within what always runs: a spent budget changes nothing there.
+    paren = models["paren"]
+    once = paren.generate(GenerationRequest(prefix="foo(", max_tokens=5, stop_at_newline=True, constrained=True,
+                                            retry_budget_ms=0.0))[0]
+    assert once.text == ")xxxx" and once.retries == 1
     # A budget that is not spent changes nothing.
-    roomy = engine.generate(GenerationRequest(prefix="foo(", max_tokens=5, stop_at_newline=True, constrained=True,
+    roomy = engine.generate(GenerationRequest(prefix="x = ", max_tokens=8, constrained=True,
                                               retry_budget_ms=60_000.0))[0]
     assert roomy.text == unbounded.text and roomy.passes == unbounded.passes
 

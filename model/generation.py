@@ -39,8 +39,8 @@ class GenerationRequest:
         api: what exists at the cursor (model/monitor.py); with `constrained`, identifiers after
             `Module.`, struct keys and attributes are kept to existing ones (model/guided.py).
         retry_budget_ms: with `constrained`, milliseconds after which no further decoding pass
-            starts to retry a rejected piece or correct an identifier (the first retry or
-            correction always runs): the completion is cut before what was rejected instead
+            starts to retry a rejected piece or correct an identifier (the first two retries
+            or corrections always run): the completion is cut before what was rejected instead
             (None: no limit).
     """
 

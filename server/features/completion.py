@@ -41,7 +41,7 @@ REJECT_COMMAND = "elixirCoder.completionRejected"
 # on 120 held-out cursors, 16 kept exact match (5.8%) and edit similarity (0.231 -> 0.236) and cut
 # the decode stage's 95th percentile from 47 to 36 ms; a longer line is finished by the next request.
 SINGLE_LINE_TOKENS = 16
-# After its first retry or correction, a single line starts no further decoding pass once this
+# After two retries or corrections, a single line starts no further decoding pass once this
 # much of the request has gone: a few requests took 7-13 passes (80-130 ms) for one line; cut
 # before the rejected text, they answer in time (docs/reports/context.md).
 SINGLE_LINE_RETRY_BUDGET_MS = 25.0

@@ -332,12 +332,12 @@ def test_a_spent_retry_budget_cuts_before_the_rejected_text_instead_of_decoding_
     engine = models["stubborn"]
     unbounded = engine.generate(GenerationRequest(prefix="x = ", max_tokens=8, constrained=True))[0]
     assert unbounded.retries == MAX_RETRIES and unbounded.passes > PASSES_BEFORE_BUDGET
-    # A spent budget: the first passes run (one retry always does), then the rejected `)` is cut.
+    # A spent budget: the first passes run (two retries always do), then the rejected `)` is cut.
     spent = engine.generate(GenerationRequest(prefix="x = ", max_tokens=8, constrained=True, retry_budget_ms=0.0))[0]
     assert spent.passes == PASSES_BEFORE_BUDGET and spent.retries < unbounded.retries
     assert spent.text and set(spent.text) == {"x"} and spent.finish_reason == "stop"
     assert_valid("x = ", spent.text)
-    # One retry is within what always runs: a spent budget changes nothing there.
+    # A retry within what always runs: a spent budget changes nothing there.
     paren = models["paren"]
     once = paren.generate(GenerationRequest(prefix="foo(", max_tokens=5, stop_at_newline=True, constrained=True,
                                             retry_budget_ms=0.0))[0]

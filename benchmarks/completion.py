@@ -325,6 +325,8 @@ CONFIGS = {
 
 def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
     """The markdown report."""
+    from elixir_coder.server.features.completion import SINGLE_LINE_TOKENS
+
     lines = [
         "# Completion: latency and quality",
         "",
@@ -339,7 +341,8 @@ def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
         "",
         "Each case's document is opened 0.3 s before the request, as an editor's document is open before",
         "the user types; the prompt is at most `completionLinePromptTokens` (192) tokens for a single",
-        "line and `completionPromptTokens` (256) for a block; a single-line completion is at most 24",
+        "line and `completionPromptTokens` (256) for a block; a single-line completion is at most "
+        f"{SINGLE_LINE_TOKENS}",
         "new tokens, a multi-line one `completionMaxTokens` (64).",
         "",
         "| configuration | single p50 | single p95 | multi p50 | multi p95 | cold single | cold multi | load |",

@@ -287,7 +287,7 @@ def _fmt(ci: dict[str, float], pct: bool = True) -> str:
 def keystroke_replay(cases: list[Case], model_path: Path, lines: int, max_chars: int = 12) -> dict[str, Any]:
     """Type the expected rest of `lines` single-line cursors one character at a time (up to
     `max_chars`), a request per keystroke shaped as the server shapes it (defaults: 192-token
-    prompt, constrained, 24 tokens), through an engine that keeps prompt heads prefilled as the
+    prompt, constrained, 16 tokens), through an engine that keeps prompt heads prefilled as the
     language server does and one that keeps none; the two alternate request by request."""
     from elixir_coder.model.engine import Engine
     from elixir_coder.server.completion import cursor_context

@@ -24,7 +24,7 @@ from elixir_coder.analysis.sobelow.callsite import scan_file
 from elixir_coder.analysis.source import SourceFile, count_errors
 from elixir_coder.model.regions import unit_around
 
-from .completion_syntax import cut_points
+from .completion_syntax import UNREADABLE_ERRORS, cut_points
 from .workspace import module_header
 
 log = logging.getLogger(__name__)
@@ -132,6 +132,8 @@ class FindingGuard:
         before = (header + "\n" if header else "") + prefix[unit.start:]
         after = suffix[: max(0, unit.end - len(prefix))] + "\n" + "end\n" * modules
         base, runs = self._baseline(before + after)
+        if base["syntax"] > UNREADABLE_ERRORS:
+            return FindingCheck(text, (), runs)  # the checks cannot read the unit: nothing to compare
         added: tuple[str, ...] = ()
         for cut in [len(text), *cut_points(text, multiline)]:
             if runs >= self.max_runs:

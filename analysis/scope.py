@@ -93,7 +93,7 @@ class ScopeIndex:
         enclosing = _enclosing_modules(calls, kinds)
         # Definitions (def, defp, defmacro) inside each defmodule, nested ones included.
         def_counts: dict[int, int] = {}
-        for call, kind, outer in zip(calls, kinds, enclosing, strict=True):
+        for kind, outer in zip(kinds, enclosing, strict=True):
             if kind in _COUNTED_DEFS:
                 for module in outer:
                     def_counts[module.id] = def_counts.get(module.id, 0) + 1

@@ -169,13 +169,16 @@ def is_def(src: SourceFile, call: Node, kinds: frozenset[str] = FUNCTION_DEFS) -
     return local_call_name(src, call) in kinds
 
 
-def def_head(src: SourceFile, def_call: Node) -> tuple[str, list[Node], Node | None] | None:
+def def_head(src: SourceFile, def_call: Node,
+             args: list[Node] | None = None) -> tuple[str, list[Node], Node | None] | None:
     """(function name, parameter nodes, guard node) of a `def`-like call.
 
     Handles `def f`, `def f(a, b)`, `def f(a) when a > 0`, and operator definitions
-    (`def a + b`, reported with the operator as the name).
+    (`def a + b`, reported with the operator as the name). `args` is `call_args(def_call)`
+    where the caller has it already.
     """
-    args = call_args(def_call)
+    if args is None:
+        args = call_args(def_call)
     if not args:
         return None
     head = args[0]

@@ -83,7 +83,7 @@ class ScopeIndex:
     def __init__(self, src: SourceFile) -> None:
         self._scopes: list[_Scope] = []
         self._build(src)
-        self._by_line: dict[int, _Scope] | None = None
+        self._by_line: list[_Scope | None] | None = None
 
     def _build(self, src: SourceFile) -> None:
         if src.root is None:
@@ -105,13 +105,14 @@ class ScopeIndex:
                     continue
                 prio = 2 if def_counts.get(call.id, 0) >= _MANY_FUNCTIONS else 1
             else:
-                head = def_head(src, call)
+                args = call_args(call)
+                head = def_head(src, call, args)
                 if head is None:
                     continue
                 mod = _module_path(src, outer, None)
                 name = f"{mod}.{head[0]}" if mod else head[0]
                 # Credo only scores definitions with a body (`def f(a), do: ...` or `do ... end`).
-                prio = _param_priority(len(head[1])) if len(call_args(call)) >= 2 or do_block(call) else 0
+                prio = _param_priority(len(head[1])) if len(args) >= 2 or do_block(call) else 0
             start = call.start_point[0] + 1
             end = call.end_point[0] + 1
             own[name] = own.get(name, 0) + prio
@@ -130,13 +131,12 @@ class ScopeIndex:
         """Innermost scope containing the line, or None outside any module or def."""
         if self._by_line is None:
             # Scopes nest, so painting them in order of their first line leaves the innermost one
-            # on each line; one pass instead of a search per issue.
-            by_line: dict[int, _Scope] = {}
+            # on each line; one pass (a slice assignment per scope) instead of a search per issue.
+            by_line: list[_Scope | None] = [None] * (max((s.end_line for s in self._scopes), default=0) + 1)
             for scope in self._scopes:
-                for line in range(scope.start_line, scope.end_line + 1):
-                    by_line[line] = scope
+                by_line[scope.start_line : scope.end_line + 1] = [scope] * (scope.end_line + 1 - scope.start_line)
             self._by_line = by_line
-        return self._by_line.get(line_no)
+        return self._by_line[line_no] if 0 <= line_no < len(self._by_line) else None
 
     def name_at(self, line_no: int) -> str | None:
         """Credo's scope name for the line (`Foo.Bar.baz`), or None."""

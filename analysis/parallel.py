@@ -47,6 +47,7 @@ from .source import SourceFile
 
 log = logging.getLogger(__name__)
 
+CLAIM_WAIT_S = 10.0  # how long taking a file may wait for the lock before the split run is given up
 MIN_FILES_PER_PROCESS = 25  # below this a fork and two rounds of messages cost more than they save
 
 
@@ -87,16 +88,26 @@ class FileClaims:
     (made before they fork)."""
 
     def __init__(self, context: Any, total: int) -> None:
-        self._next = context.Value("i", 0)
+        self._next = context.RawValue("i", 0)
+        self._lock = context.Lock()
         self.total = total
 
     def take(self) -> int | None:
-        """The next file's position, or None when every file is taken."""
-        with self._next.get_lock():
+        """The next file's position, or None when every file is taken.
+
+        The lock is held for a few instructions; a process killed while holding it would leave the
+        others waiting forever, so a wait this long ends the split run (the caller runs it alone).
+        """
+        lock = self._lock
+        if not lock.acquire(timeout=CLAIM_WAIT_S):
+            raise TimeoutError("a process sharing the files stopped while taking one")
+        try:
             position = self._next.value
             if position >= self.total:
                 return None
             self._next.value = position + 1
+        finally:
+            lock.release()
         return position
 
 

@@ -7,6 +7,8 @@ from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+import pytest
+
 from elixir_coder.analysis.credo_config import CredoConfig
 from elixir_coder.analysis.parallel import FileClaims, analyze_in_processes, process_count, run_chunks
 from elixir_coder.analysis.runner import AnalysisOptions, analyze_paths
@@ -92,3 +94,19 @@ def test_problems_keep_the_position_of_their_file(tmp_path: Path) -> None:
     syntax = [item for chunk in chunks for item in chunk.syntax]
     assert [position for position, _ in load] == [40] and load[0][1].filename.endswith("binary.ex")
     assert [position for position, _ in syntax] == [11] and syntax[0][1].filename.endswith("m011.ex")
+
+
+def test_a_claim_lock_never_released_ends_the_split_run_instead_of_hanging(monkeypatch) -> None:
+    from elixir_coder.analysis import parallel
+
+    monkeypatch.setattr(parallel, "CLAIM_WAIT_S", 0.05)
+    claims = FileClaims(multiprocessing.get_context("fork"), 3)
+    assert claims.take() == 0
+    lock = claims._lock
+    lock.acquire()  # as a process killed while taking a file leaves it
+    try:
+        with pytest.raises(TimeoutError):
+            claims.take()
+    finally:
+        lock.release()
+    assert claims.take() == 1

@@ -23,52 +23,66 @@ def call_target(call: Node) -> Node | None:
     return call.child_by_field_name("target")
 
 
-def _call_names(src: SourceFile) -> dict[int, tuple[str | None, tuple[str, str] | None]]:
-    """Local name and remote (module, function) of every call of a file, computed once per file.
+class _CallIndex:
+    """Every call of a file by id (local name, remote (module, function)), by local name and by
+    remote module, built in one pass over the file's calls."""
+
+    __slots__ = ("table", "by_name", "by_module")
+
+    def __init__(self, src: SourceFile) -> None:
+        table: dict[int, tuple[str | None, tuple[str, str] | None]] = {}
+        by_name: dict[str, list[Node]] = {}
+        by_module: dict[str, list[Node]] = {}
+        data = src.data
+        for call in src.calls:
+            target = call.child_by_field_name("target")
+            local = remote = None
+            if target is not None:
+                kind = target.type
+                if kind == "identifier":
+                    local = data[target.start_byte : target.end_byte].decode("utf-8", "replace")
+                    by_name.setdefault(local, []).append(call)
+                elif kind == "dot":
+                    left = target.child_by_field_name("left")
+                    right = target.child_by_field_name("right")
+                    if left is not None and right is not None and right.type == "identifier":
+                        remote = (
+                            data[left.start_byte : left.end_byte].decode("utf-8", "replace"),
+                            data[right.start_byte : right.end_byte].decode("utf-8", "replace"),
+                        )
+                        by_module.setdefault(remote[0], []).append(call)
+            table[call.id] = (local, remote)
+        self.table = table
+        self.by_name = by_name
+        self.by_module = by_module
+
+
+def _call_index(src: SourceFile) -> _CallIndex:
+    """The file's call index, computed once and kept on the SourceFile.
 
     Checks ask these questions of the same call nodes many times over; answering from one
-    table keeps a full run over a large project fast.
+    index keeps a full run over a large project fast.
     """
-    table = getattr(src, "_call_name_table", None)
-    if table is not None:
-        return table
-    table = {}
-    data = src.data
-    for call in src.calls:
-        target = call.child_by_field_name("target")
-        local = remote = None
-        if target is not None:
-            if target.type == "identifier":
-                local = data[target.start_byte : target.end_byte].decode("utf-8", "replace")
-            elif target.type == "dot":
-                left = target.child_by_field_name("left")
-                right = target.child_by_field_name("right")
-                if left is not None and right is not None and right.type == "identifier":
-                    remote = (
-                        data[left.start_byte : left.end_byte].decode("utf-8", "replace"),
-                        data[right.start_byte : right.end_byte].decode("utf-8", "replace"),
-                    )
-        table[call.id] = (local, remote)
-    src._call_name_table = table  # type: ignore[attr-defined]
-    return table
+    index = getattr(src, "_call_index", None)
+    if index is None:
+        index = _CallIndex(src)
+        src._call_index = index  # type: ignore[attr-defined]
+    return index
+
+
+def _call_names(src: SourceFile) -> dict[int, tuple[str | None, tuple[str, str] | None]]:
+    """Local name and remote (module, function) of every call of a file, by node id."""
+    return _call_index(src).table
 
 
 def call_names(src: SourceFile) -> dict[int, tuple[str | None, tuple[str, str] | None]]:
     """Every call's (local name, remote (module, function)) by node id, for checks that look at all calls."""
-    return _call_names(src)
+    return _call_index(src).table
 
 
 def calls_named(src: SourceFile, *names: str) -> list[Node]:
     """Local calls with one of the given names (`if`, `def`, ...), in source order, from a per-file index."""
-    index = getattr(src, "_calls_by_name", None)
-    if index is None:
-        index = {}
-        table = _call_names(src)
-        for call in src.calls:
-            local = table[call.id][0]
-            if local is not None:
-                index.setdefault(local, []).append(call)
-        src._calls_by_name = index  # type: ignore[attr-defined]
+    index = _call_index(src).by_name
     if len(names) == 1:
         return index.get(names[0], [])
     return sorted((c for n in names for c in index.get(n, [])), key=lambda c: c.start_byte)
@@ -76,16 +90,7 @@ def calls_named(src: SourceFile, *names: str) -> list[Node]:
 
 def remote_calls_to(src: SourceFile, module: str) -> list[Node]:
     """Remote calls into one module (`Enum`, `:erlang`), in source order, from a per-file index."""
-    index = getattr(src, "_calls_by_module", None)
-    if index is None:
-        index = {}
-        table = _call_names(src)
-        for call in src.calls:
-            remote = table[call.id][1]
-            if remote is not None:
-                index.setdefault(remote[0], []).append(call)
-        src._calls_by_module = index  # type: ignore[attr-defined]
-    return index.get(module, [])
+    return _call_index(src).by_module.get(module, [])
 
 
 def local_call_name(src: SourceFile, call: Node) -> str | None:

@@ -23,52 +23,66 @@ def call_target(call: Node) -> Node | None:
     return call.child_by_field_name("target")
 
 
-def _call_names(src: SourceFile) -> dict[int, tuple[str | None, tuple[str, str] | None]]:
-    """Local name and remote (module, function) of every call of a file, computed once per file.
+class _CallIndex:
+    """Every call of a file by id (local name, remote (module, function)), by local name and by
+    remote module, built in one pass over the file's calls."""
+
+    __slots__ = ("table", "by_name", "by_module")
+
+    def __init__(self, src: SourceFile) -> None:
+        table: dict[int, tuple[str | None, tuple[str, str] | None]] = {}
+        by_name: dict[str, list[Node]] = {}
+        by_module: dict[str, list[Node]] = {}
+        data = src.data
+        for call in src.calls:
+            target = call.child_by_field_name("target")
+            local = remote = None
+            if target is not None:
+                kind = target.type
+                if kind == "identifier":
+                    local = data[target.start_byte : target.end_byte].decode("utf-8", "replace")
+                    by_name.setdefault(local, []).append(call)
+                elif kind == "dot":
+                    left = target.child_by_field_name("left")
+                    right = target.child_by_field_name("right")
+                    if left is not None and right is not None and right.type == "identifier":
+                        remote = (
+                            data[left.start_byte : left.end_byte].decode("utf-8", "replace"),
+                            data[right.start_byte : right.end_byte].decode("utf-8", "replace"),
+                        )
+                        by_module.setdefault(remote[0], []).append(call)
+            table[call.id] = (local, remote)
+        self.table = table
+        self.by_name = by_name
+        self.by_module = by_module
+
+
+def _call_index(src: SourceFile) -> _CallIndex:
+    """The file's call index, computed once and kept on the SourceFile.
 
     Checks ask these questions of the same call nodes many times over; answering from one
-    table keeps a full run over a large project fast.
+    index keeps a full run over a large project fast.
     """
-    table = getattr(src, "_call_name_table", None)
-    if table is not None:
-        return table
-    table = {}
-    data = src.data
-    for call in src.calls:
-        target = call.child_by_field_name("target")
-        local = remote = None
-        if target is not None:
-            if target.type == "identifier":
-                local = data[target.start_byte : target.end_byte].decode("utf-8", "replace")
-            elif target.type == "dot":
-                left = target.child_by_field_name("left")
-                right = target.child_by_field_name("right")
-                if left is not None and right is not None and right.type == "identifier":
-                    remote = (
-                        data[left.start_byte : left.end_byte].decode("utf-8", "replace"),
-                        data[right.start_byte : right.end_byte].decode("utf-8", "replace"),
-                    )
-        table[call.id] = (local, remote)
-    src._call_name_table = table  # type: ignore[attr-defined]
-    return table
+    index = getattr(src, "_call_index", None)
+    if index is None:
+        index = _CallIndex(src)
+        src._call_index = index  # type: ignore[attr-defined]
+    return index
+
+
+def _call_names(src: SourceFile) -> dict[int, tuple[str | None, tuple[str, str] | None]]:
+    """Local name and remote (module, function) of every call of a file, by node id."""
+    return _call_index(src).table
 
 
 def call_names(src: SourceFile) -> dict[int, tuple[str | None, tuple[str, str] | None]]:
     """Every call's (local name, remote (module, function)) by node id, for checks that look at all calls."""
-    return _call_names(src)
+    return _call_index(src).table
 
 
 def calls_named(src: SourceFile, *names: str) -> list[Node]:
     """Local calls with one of the given names (`if`, `def`, ...), in source order, from a per-file index."""
-    index = getattr(src, "_calls_by_name", None)
-    if index is None:
-        index = {}
-        table = _call_names(src)
-        for call in src.calls:
-            local = table[call.id][0]
-            if local is not None:
-                index.setdefault(local, []).append(call)
-        src._calls_by_name = index  # type: ignore[attr-defined]
+    index = _call_index(src).by_name
     if len(names) == 1:
         return index.get(names[0], [])
     return sorted((c for n in names for c in index.get(n, [])), key=lambda c: c.start_byte)
@@ -76,16 +90,7 @@ def calls_named(src: SourceFile, *names: str) -> list[Node]:
 
 def remote_calls_to(src: SourceFile, module: str) -> list[Node]:
     """Remote calls into one module (`Enum`, `:erlang`), in source order, from a per-file index."""
-    index = getattr(src, "_calls_by_module", None)
-    if index is None:
-        index = {}
-        table = _call_names(src)
-        for call in src.calls:
-            remote = table[call.id][1]
-            if remote is not None:
-                index.setdefault(remote[0], []).append(call)
-        src._calls_by_module = index  # type: ignore[attr-defined]
-    return index.get(module, [])
+    return _call_index(src).by_module.get(module, [])
 
 
 def local_call_name(src: SourceFile, call: Node) -> str | None:
@@ -123,7 +128,16 @@ def remote_call(src: SourceFile, call: Node) -> tuple[str, str] | None:
 
 def arguments_node(call: Node) -> Node | None:
     """The `arguments` child of a call, if any."""
-    for child in call.named_children:
+    # Nearly always right after the target: look there before listing every child (checks ask
+    # this of tens of thousands of calls per project).
+    count = call.named_child_count
+    for index in range(min(count, 2)):
+        child = call.named_child(index)
+        if child is not None and child.type == "arguments":
+            return child
+    if count <= 2:
+        return None
+    for child in call.named_children[2:]:
         if child.type == "arguments":
             return child
     return None
@@ -160,13 +174,16 @@ def is_def(src: SourceFile, call: Node, kinds: frozenset[str] = FUNCTION_DEFS) -
     return local_call_name(src, call) in kinds
 
 
-def def_head(src: SourceFile, def_call: Node) -> tuple[str, list[Node], Node | None] | None:
+def def_head(src: SourceFile, def_call: Node,
+             args: list[Node] | None = None) -> tuple[str, list[Node], Node | None] | None:
     """(function name, parameter nodes, guard node) of a `def`-like call.
 
     Handles `def f`, `def f(a, b)`, `def f(a) when a > 0`, and operator definitions
-    (`def a + b`, reported with the operator as the name).
+    (`def a + b`, reported with the operator as the name). `args` is `call_args(def_call)`
+    where the caller has it already.
     """
-    args = call_args(def_call)
+    if args is None:
+        args = call_args(def_call)
     if not args:
         return None
     head = args[0]
@@ -222,17 +239,6 @@ def enclosing_call(src: SourceFile, node: Node, names: frozenset[str]) -> Node |
         if anc.type == "call" and local_call_name(src, anc) in names:
             return anc
     return None
-
-
-def module_path(src: SourceFile, node: Node) -> str | None:
-    """Fully nested module name enclosing `node` (`Outer.Inner`), or None at top level."""
-    parts: list[str] = []
-    for anc in ancestors(node):
-        if anc.type == "call" and local_call_name(src, anc) == "defmodule":
-            name = module_name(src, anc)
-            if name:
-                parts.append(name)
-    return ".".join(reversed(parts)) if parts else None
 
 
 def strip_parens(node: Node) -> Node:

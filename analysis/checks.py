@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from .credo.opt_in import OPT_IN_MODULES
 from .issues import Issue, priority_to_int
 from .scope import ScopeIndex
 from .source import SourceFile
@@ -133,8 +134,13 @@ def register(cls: type[CredoCheck]) -> type[CredoCheck]:
     return cls
 
 
-def load_checks() -> dict[str, type[CredoCheck]]:
-    """Import every category module and return the registry (name -> class)."""
+def load_checks(opt_in: Iterable[str] | None = None) -> dict[str, type[CredoCheck]]:
+    """Import the check modules and return the registry (name -> class).
+
+    Every check Credo runs by default is imported; of the ones it ships disabled (`OPT_IN_MODULES`)
+    only those named in `opt_in`, or all of them when it is None. Checks come in category order,
+    the default ones first.
+    """
     for mod in _CATEGORY_MODULES:
         try:
             importlib.import_module(f"{__package__}.credo.{mod}")
@@ -142,7 +148,21 @@ def load_checks() -> dict[str, type[CredoCheck]]:
             # A category module that is not written yet must not break the others.
             if exc.name != f"{__package__}.credo.{mod}":
                 raise
-    return dict(_REGISTRY)
+    asked = set(OPT_IN_MODULES if opt_in is None else opt_in)
+    for name in (n for n in OPT_IN_MODULES if n in asked):
+        importlib.import_module(f"{__package__}.credo.{OPT_IN_MODULES[name]}")
+    return dict(sorted(_REGISTRY.items(), key=_registry_position))
+
+
+_OPT_IN_ORDER = {name: index for index, name in enumerate(OPT_IN_MODULES, 1)}
+
+
+def _registry_position(item: tuple[str, type[CredoCheck]]) -> tuple[int, int]:
+    """Where a check comes in `load_checks()` (a stable sort keeps registration order within a group),
+    whichever modules were imported first."""
+    name, cls = item
+    category = _CATEGORY_MODULES.index(cls.category) if cls.category in _CATEGORY_MODULES else len(_CATEGORY_MODULES)
+    return category, _OPT_IN_ORDER.get(name, 0)
 
 
 def find_check(name: str) -> type[CredoCheck] | None:

@@ -1,15 +1,18 @@
 """Credo's checks over many files on several processes, with the output of one.
 
-The files are cut into contiguous chunks, one per process (the calling process takes the first;
-the others are forked, so they share what is imported and nothing is parsed twice). A chunk's
-process reads and parses its files and runs the per-file checks; the consistency checks, which
-compare files, run in rounds: every process sends its style counts, the caller adds them up and
-sends back the style each check expects, and each process reports its own files' issues. A check
-that counts only when some file of the project calls for it (`needs_collecting`) adds a round
-first: each process says whether one of its files does.
-Chunks are contiguous and every list keeps the order the single-process run gives it, so the
-result is the same, issue for issue. Any failure in a chunk (a check that raises, a process that
-dies) makes the caller fall back to the single-process run, which reports it as it always does.
+The calling process forks the others (so they share what is imported and nothing is parsed twice)
+and all of them take files one at a time, in file order, from a counter they share: a process
+that meets cheap files takes more of them, so none waits long for the others whatever the files
+cost and whatever else holds the cores. Each process reads and parses the files it takes and runs
+the per-file checks on each; the consistency checks, which compare files, run in rounds: every
+process sends its style counts, the caller adds them up and sends back the style each check
+expects, and each process reports its own files' issues. A check that counts only when some file
+of the project calls for it (`needs_collecting`) adds a round first: each process says whether one
+of its files does.
+Results carry each file's position, and every list keeps the order the single-process run gives
+it, so the result is the same, issue for issue. Any failure in a process (a check that raises, a
+process that dies) makes the caller fall back to the single-process run, which reports it as it
+always does.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from .source import SourceFile
 
 log = logging.getLogger(__name__)
 
+CLAIM_WAIT_S = 10.0  # how long taking a file may wait for the lock before the split run is given up
 MIN_FILES_PER_PROCESS = 25  # below this a fork and two rounds of messages cost more than they save
 
 
@@ -72,24 +76,54 @@ def supported(checks: Sequence[CredoCheck]) -> bool:
 
 @dataclass
 class ChunkResult:
-    """What one chunk reports in the end, in file order."""
+    """What one process reports in the end; problems with the position of their file in the run."""
 
-    load_problems: list[FileProblem]
-    syntax: list[FileProblem]
+    load_problems: list[tuple[int, FileProblem]]
+    syntax: list[tuple[int, FileProblem]]
     issues: list[Issue]  # after directives and the priority filter, in the single-process order per file
+
+
+class FileClaims:
+    """The position of the next file nobody has taken yet, shared by the processes of one run
+    (made before they fork)."""
+
+    def __init__(self, context: Any, total: int) -> None:
+        self._next = context.RawValue("i", 0)
+        self._lock = context.Lock()
+        self.total = total
+
+    def take(self) -> int | None:
+        """The next file's position, or None when every file is taken.
+
+        The lock is held for a few instructions; a process killed while holding it would leave the
+        others waiting forever, so a wait this long ends the split run (the caller runs it alone).
+        """
+        lock = self._lock
+        if not lock.acquire(timeout=CLAIM_WAIT_S):
+            raise TimeoutError("a process sharing the files stopped while taking one")
+        try:
+            position = self._next.value
+            if position >= self.total:
+                return None
+            self._next.value = position + 1
+        finally:
+            lock.release()
+        return position
 
 
 @dataclass
 class _Chunk:
-    """One process's files and what it keeps between the two rounds."""
+    """One process's share of the files and what it keeps between the rounds."""
 
-    files: list[Path]
+    files: list[Path]  # every file of the run; `claims` says which this process takes
+    claims: FileClaims
     base: Path
     root: Path
     config: CredoConfig
     options: AnalysisOptions
-    sources: list[SourceFile] = field(default_factory=list)
-    load_problems: list[FileProblem] = field(default_factory=list)
+    sources: list[tuple[int, SourceFile]] = field(default_factory=list)  # (position, file) as taken
+    load_problems: list[tuple[int, FileProblem]] = field(default_factory=list)
+    parsed: list[SourceFile] = field(default_factory=list)
     # per parsed file, per check index: the per-file checks' issues
     file_issues: list[dict[int, list[Issue]]] = field(default_factory=list)
     # per consistency check index: each parsed file's styles
@@ -98,29 +132,46 @@ class _Chunk:
     conditional: dict[int, list[CheckContext]] = field(default_factory=dict)
 
     def wanted(self) -> set[int]:
-        """Round one: parse and run the per-file checks; which conditional checks a file here calls for."""
-        self.sources, self.load_problems = load_sources(self.files, self.base)
-        parsed = [s for s in self.sources if s.root is not None]
-        self.file_issues = [{} for _ in parsed]
-        wanted: set[int] = set()
-        for index, check in enumerate(selected_checks(self.config, self.options)):
-            params = check.params_with(self.config.params_for(check.name))
-            contexts = [CheckContext(src, check, params, self.root) for src in parsed]
+        """Round one: take files until none is left, parse each and run the per-file checks on it;
+        which conditional checks a file here calls for."""
+        checks = selected_checks(self.config, self.options)
+        params = [check.params_with(self.config.params_for(check.name)) for check in checks]
+        for index, check in enumerate(checks):
             if isinstance(check, ConsistencyCheck):
                 if type(check).needs_collecting is ConsistencyCheck.needs_collecting:
-                    self.styles[index] = [check.collect(ctx) for ctx in contexts]
+                    self.styles[index] = []
                 else:
-                    self.conditional[index] = contexts
-                    if any(check.needs_collecting(ctx) for ctx in contexts):
-                        wanted.add(index)
-            else:
-                for position, ctx in enumerate(contexts):
-                    self.file_issues[position][index] = list(check.run(ctx))
+                    self.conditional[index] = []
+        wanted: set[int] = set()
+        while (position := self.claims.take()) is not None:
+            sources, problems = load_sources([self.files[position]], self.base)
+            self.load_problems.extend((position, problem) for problem in problems)
+            for src in sources:
+                self.sources.append((position, src))
+                if src.root is not None:
+                    self._check_file(src, checks, params, wanted)
         return wanted
+
+    def _check_file(self, src: SourceFile, checks: list[CredoCheck], params: list[dict[str, Any]],
+                    wanted: set[int]) -> None:
+        """The per-file checks' issues and the plain consistency checks' styles of one parsed file."""
+        issues: dict[int, list[Issue]] = {}
+        for index, check in enumerate(checks):
+            ctx = CheckContext(src, check, params[index], self.root)
+            if index in self.styles:
+                self.styles[index].append(check.collect(ctx))  # type: ignore[attr-defined]
+            elif index in self.conditional:
+                self.conditional[index].append(ctx)
+                if index not in wanted and check.needs_collecting(ctx):  # type: ignore[attr-defined]
+                    wanted.add(index)
+            else:
+                issues[index] = list(check.run(ctx))
+        self.parsed.append(src)
+        self.file_issues.append(issues)
 
     def counts(self, wanted: set[int]) -> dict[int, Counter[Any]]:
         """Round two: the conditional checks some file of the project calls for collect too; each
-        consistency check's styles totalled over this chunk."""
+        consistency check's styles totalled over this process's files."""
         for index, contexts in self.conditional.items():
             if index in wanted:
                 check = contexts[0].check if contexts else None
@@ -135,13 +186,12 @@ class _Chunk:
         return totals
 
     def issues(self, expected: dict[int, Any]) -> ChunkResult:
-        """Round two: each file's issues in check order, the consistency checks' against the expected styles."""
+        """Round three: each file's issues in check order, the consistency checks' against the expected styles."""
         checks = selected_checks(self.config, self.options)
         strict = self.config.strict if self.options.strict is None else self.options.strict
         min_priority = STRICT_MIN_PRIORITY if strict else DEFAULT_MIN_PRIORITY
-        parsed = [s for s in self.sources if s.root is not None]
         kept: list[Issue] = []
-        for position, src in enumerate(parsed):
+        for position, src in enumerate(self.parsed):
             issues: list[Issue] = []
             for index, check in enumerate(checks):
                 if index in self.conditional and index not in self.styles:
@@ -154,7 +204,8 @@ class _Chunk:
                 else:
                     issues.extend(self.file_issues[position].get(index, []))
             kept.extend(i for i in apply_directives(issues, find_directives(src)) if i.priority >= min_priority)
-        return ChunkResult(self.load_problems, syntax_problems(self.sources), kept)
+        syntax = [(position, problem) for position, src in self.sources for problem in syntax_problems([src])]
+        return ChunkResult(self.load_problems, syntax, kept)
 
 
 def _serve(conn: Connection, chunk: _Chunk) -> None:
@@ -173,30 +224,12 @@ def _serve(conn: Connection, chunk: _Chunk) -> None:
         conn.close()
 
 
-def split(files: Sequence[Path], parts: int) -> list[list[Path]]:
-    """Contiguous chunks of about equal total size in bytes (parse and check time follow size)."""
-    sizes = []
-    for path in files:
-        try:
-            sizes.append(max(1, path.stat().st_size))
-        except OSError:
-            sizes.append(1)
-    total = sum(sizes)
-    chunks: list[list[Path]] = [[]]
-    running = 0
-    for path, size in zip(files, sizes, strict=True):
-        if len(chunks) < parts and running >= total * len(chunks) / parts and chunks[-1]:
-            chunks.append([])
-        chunks[-1].append(path)
-        running += size
-    return chunks
-
-
 def run_chunks(files: Sequence[Path], base: Path, root: Path, config: CredoConfig, options: AnalysisOptions,
                processes: int) -> list[ChunkResult] | None:
-    """Every chunk's result in file order, or None when any chunk failed (run single-process then)."""
-    chunks = [_Chunk(part, base, root, config, options) for part in split(files, processes)]
+    """Every process's result (the caller's first), or None when any of them failed (run single-process then)."""
     context = multiprocessing.get_context("fork")
+    claims = FileClaims(context, len(files))
+    chunks = [_Chunk(list(files), claims, base, root, config, options) for _ in range(processes)]
     children: list[tuple[Any, Connection]] = []
     try:
         for chunk in chunks[1:]:
@@ -259,6 +292,10 @@ def _expected_styles(chunk: _Chunk, totals: list[dict[int, Counter[Any]]]) -> di
     return expected
 
 
+def _position(item: tuple[int, FileProblem]) -> int:
+    return item[0]
+
+
 def analyze_in_processes(files: list[Path], base: Path, root: Path, config: CredoConfig, options: AnalysisOptions,
                          processes: int | None = None) -> AnalysisResult | None:
     """`runner.analyze_paths`'s `split`: Credo's checks over `processes` processes (None: one per usable
@@ -271,5 +308,6 @@ def analyze_in_processes(files: list[Path], base: Path, root: Path, config: Cred
         return None
     issues = [issue for chunk in chunks for issue in chunk.issues]
     issues.sort(key=lambda i: (i.filename, i.line_no or 0, i.column or 0, i.check))
-    problems = [p for chunk in chunks for p in chunk.load_problems] + [p for chunk in chunks for p in chunk.syntax]
+    problems = [p for _, p in sorted((p for chunk in chunks for p in chunk.load_problems), key=_position)]
+    problems += [p for _, p in sorted((p for chunk in chunks for p in chunk.syntax), key=_position)]
     return AnalysisResult(issues=issues, problems=problems, files=[display_name(p, base) for p in files])

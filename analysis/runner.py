@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .checks import CheckContext, CredoCheck, load_checks
+from .credo.opt_in import OPT_IN_MODULES
 from .credo_config import CredoConfig, CredoConfigError, load_credo_config
 from .credo_sources import find_sources, relative_entries
 from .directives import apply_directives, find_directives
@@ -143,8 +144,10 @@ def _matches_only(only: tuple[str, ...], name: str, category: str) -> bool:
 
 def selected_checks(config: CredoConfig, options: AnalysisOptions) -> list[CredoCheck]:
     """Instances of the checks this run executes, in a stable order."""
-    registry = load_checks()
     enable = {e.removeprefix("Credo.Check.") for e in options.enable}
+    # Of the checks Credo ships disabled, only those switched on are imported.
+    registry = load_checks(opt_in=[name for name in OPT_IN_MODULES if name.removeprefix("Credo.Check.") in enable
+                                   or name in enable or config.is_enabled(name, False)])
     chosen: list[CredoCheck] = []
     for name in sorted(registry):
         cls = registry[name]

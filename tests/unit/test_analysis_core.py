@@ -138,6 +138,35 @@ def test_scope_names_and_priorities_match_credo_rules() -> None:
     assert index.name_at(1) == "Sample.Module"
 
 
+def test_scope_index_nests_modules_and_counts_nested_definitions_for_every_enclosing_module() -> None:
+    src = SourceFile(
+        "a.ex",
+        "defmodule Outer do\n"  # 1
+        "  defmodule Inner do\n"
+        "    def a(x), do: x\n"
+        "    def b(x), do: x\n"
+        "    def c(x), do: x\n"  # 5
+        "  end\n"
+        "  defmodule unquote(name) do\n"
+        "    defp d(x), do: x\n"
+        "    defmacrop e(x), do: x\n"
+        "  end\n"  # 10
+        "  def f, do: 1\n"
+        "end\n"
+        "def top(x), do: x\n",
+    )
+    index = ScopeIndex(src)
+    assert index.name_at(3) == "Outer.Inner.a"
+    assert index.name_at(8) == "Outer.d"  # a module without a literal name adds nothing to the path
+    assert index.name_at(11) == "Outer.f"
+    assert index.name_at(13) == "top"
+    # Inner holds three definitions (weight 1); Outer five with the nested ones (defmacrop not counted:
+    # weight 2), plus 1 for the unnamed module, which takes Outer's name
+    assert index.priority_at(2) == 1
+    assert index.priority_at(1) == 2 + 1
+    assert index.priority_at(11) == 3 + 0
+
+
 def test_source_rejects_binary_and_bad_utf8_and_reports_syntax_errors() -> None:
     with pytest.raises(SourceDecodeError, match="binary"):
         SourceFile.from_bytes(b"\x00\x01\x02defmodule", "x.ex")

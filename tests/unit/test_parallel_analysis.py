@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from functools import partial
+from multiprocessing.connection import Connection
 from pathlib import Path
 
+import pytest
+
 from elixir_coder.analysis.credo_config import CredoConfig
-from elixir_coder.analysis.parallel import analyze_in_processes, process_count, run_chunks, split
+from elixir_coder.analysis.parallel import FileClaims, analyze_in_processes, process_count, run_chunks
 from elixir_coder.analysis.runner import AnalysisOptions, analyze_paths
 
 
@@ -52,9 +56,57 @@ def test_the_chunks_really_run_in_processes(tmp_path: Path) -> None:
     assert sum(len(c.issues) for c in chunks) > 0
 
 
-def test_small_runs_stay_in_one_process_and_chunks_keep_file_order(tmp_path: Path) -> None:
+def test_small_runs_stay_in_one_process() -> None:
     assert process_count(10, 4) == 1
     assert process_count(100, 2) == 2
-    files = _project(tmp_path, 30)
-    parts = split(files, 3)
-    assert [p for part in parts for p in part] == files and len(parts) == 3
+
+
+def test_processes_take_every_file_once_each_in_file_order() -> None:
+    context = multiprocessing.get_context("fork")
+    claims = FileClaims(context, 500)
+    mine, theirs = context.Pipe()
+
+    def take_all(conn: Connection) -> None:
+        taken = []
+        while (position := claims.take()) is not None:
+            taken.append(position)
+        conn.send(taken)
+        conn.close()
+
+    process = context.Process(target=take_all, args=(theirs,))
+    process.start()
+    here = []
+    while (position := claims.take()) is not None:
+        here.append(position)
+    there = mine.recv()
+    process.join(timeout=10)
+    assert here == sorted(here) and there == sorted(there)
+    assert sorted(here + there) == list(range(500))
+    assert claims.take() is None
+
+
+def test_problems_keep_the_position_of_their_file(tmp_path: Path) -> None:
+    files = _project(tmp_path, 40)
+    files.append(tmp_path / "lib" / "binary.ex")
+    chunks = run_chunks(files, tmp_path, tmp_path, CredoConfig(), AnalysisOptions(strict=True, sobelow=False), 2)
+    assert chunks is not None
+    load = [item for chunk in chunks for item in chunk.load_problems]
+    syntax = [item for chunk in chunks for item in chunk.syntax]
+    assert [position for position, _ in load] == [40] and load[0][1].filename.endswith("binary.ex")
+    assert [position for position, _ in syntax] == [11] and syntax[0][1].filename.endswith("m011.ex")
+
+
+def test_a_claim_lock_never_released_ends_the_split_run_instead_of_hanging(monkeypatch) -> None:
+    from elixir_coder.analysis import parallel
+
+    monkeypatch.setattr(parallel, "CLAIM_WAIT_S", 0.05)
+    claims = FileClaims(multiprocessing.get_context("fork"), 3)
+    assert claims.take() == 0
+    lock = claims._lock
+    lock.acquire()  # as a process killed while taking a file leaves it
+    try:
+        with pytest.raises(TimeoutError):
+            claims.take()
+    finally:
+        lock.release()
+    assert claims.take() == 1

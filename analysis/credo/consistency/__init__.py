@@ -1,4 +1,5 @@
-"""Credo's Consistency checks, one per module; importing this package registers all of them."""
+"""Credo's Consistency checks, one per module; importing this package registers those Credo runs by default
+(the ones it ships disabled are imported when enabled: `credo/opt_in.py`)."""
 
 # isort: skip_file
 # The import order is the registration order (the order of `load_checks()`), kept from
@@ -9,9 +10,6 @@ from .tabs_or_spaces import TabsOrSpaces
 from .space_in_parentheses import SpaceInParentheses
 from .space_around_operators import SpaceAroundOperators
 from .exception_names import ExceptionNames
-# opt-in checks (Credo ships them disabled)
-from .multi_alias_import_require_use import MultiAliasImportRequireUse
-from .unused_variable_names import UnusedVariableNames
 
 __all__ = [
     "ParameterPatternMatching",
@@ -20,6 +18,4 @@ __all__ = [
     "SpaceInParentheses",
     "SpaceAroundOperators",
     "ExceptionNames",
-    "MultiAliasImportRequireUse",
-    "UnusedVariableNames",
 ]

@@ -24,9 +24,10 @@ class LineEndings(ConsistencyCheck):
     summary = "Use the same line endings in every file."
 
     def collect(self, ctx: CheckContext) -> FileStyles:
-        lines = ctx.src.lines[:-1]
-        windows = sum(1 for line in lines if line.endswith("\r"))
-        return FileStyles(ctx, Counter({"windows": windows, "unix": len(lines) - windows}))
+        # every line but the last ends at a "\n"; a Windows one has "\r" before it
+        text = ctx.src.text
+        windows = text.count("\r\n")
+        return FileStyles(ctx, Counter({"windows": windows, "unix": text.count("\n") - windows}))
 
     def issues_for(self, expected: Any, found: FileStyles) -> Iterator[Issue]:
         for line_no, line in enumerate(found.ctx.src.lines, 1):

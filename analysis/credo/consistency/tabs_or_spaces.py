@@ -32,11 +32,13 @@ class TabsOrSpaces(ConsistencyCheck):
     summary = "Indent with the same character everywhere."
 
     def collect(self, ctx: CheckContext) -> FileStyles:
+        # a line starts the text or follows a "\n": counting those prefixes counts the lines
+        text = ctx.src.text
         counts: Counter[str] = Counter()
-        for line in ctx.src.lines:
-            style = _indentation(line)
-            if style:
-                counts[style] += 1
+        for style, prefix in (("spaces", "  "), ("tabs", "\t")):
+            found = text.startswith(prefix) + text.count("\n" + prefix)
+            if found:
+                counts[style] = found
         return FileStyles(ctx, counts)
 
     def issues_for(self, expected: Any, found: FileStyles) -> Iterator[Issue]:

@@ -1,4 +1,5 @@
-"""Credo's Design checks, one per module; importing this package registers all of them."""
+"""Credo's Design checks, one per module; importing this package registers those Credo runs by default
+(the ones it ships disabled are imported when enabled: `credo/opt_in.py`)."""
 
 # isort: skip_file
 # The import order is the registration order (the order of `load_checks()`), kept from
@@ -6,14 +7,9 @@
 from .tag_todo import TagTODO
 from .tag_fixme import TagFIXME
 from .alias_usage import AliasUsage
-# opt-in checks (Credo ships them disabled)
-from .duplicated_code import DuplicatedCode
-from .skip_test_without_comment import SkipTestWithoutComment
 
 __all__ = [
     "TagTODO",
     "TagFIXME",
     "AliasUsage",
-    "DuplicatedCode",
-    "SkipTestWithoutComment",
 ]

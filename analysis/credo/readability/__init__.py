@@ -1,4 +1,5 @@
-"""Credo's Readability checks, one per module; importing this package registers all of them."""
+"""Credo's Readability checks, one per module; importing this package registers those Credo runs by default
+(the ones it ships disabled are imported when enabled: `credo/opt_in.py`)."""
 
 # isort: skip_file
 # The import order is the registration order (the order of `load_checks()`), kept from
@@ -24,20 +25,6 @@ from .parentheses_in_condition import ParenthesesInCondition
 from .pipe_into_anonymous_functions import PipeIntoAnonymousFunctions
 from .string_sigils import StringSigils
 from .with_single_clause import WithSingleClause
-from .specs import Specs
-# opt-in checks (Credo ships them disabled)
-from .alias_as import AliasAs
-from .block_pipe import BlockPipe
-from .impl_true import ImplTrue
-from .multi_alias import MultiAlias
-from .nested_function_calls import NestedFunctionCalls
-from .one_arity_function_in_pipe import OneArityFunctionInPipe
-from .one_pipe_per_line import OnePipePerLine
-from .separate_alias_require import SeparateAliasRequire
-from .single_function_to_block_pipe import SingleFunctionToBlockPipe
-from .single_pipe import SinglePipe
-from .strict_module_layout import StrictModuleLayout
-from .with_custom_tagged_tuple import WithCustomTaggedTuple
 
 __all__ = [
     "MaxLineLength",
@@ -61,17 +48,4 @@ __all__ = [
     "PipeIntoAnonymousFunctions",
     "StringSigils",
     "WithSingleClause",
-    "Specs",
-    "AliasAs",
-    "BlockPipe",
-    "ImplTrue",
-    "MultiAlias",
-    "NestedFunctionCalls",
-    "OneArityFunctionInPipe",
-    "OnePipePerLine",
-    "SeparateAliasRequire",
-    "SingleFunctionToBlockPipe",
-    "SinglePipe",
-    "StrictModuleLayout",
-    "WithCustomTaggedTuple",
 ]

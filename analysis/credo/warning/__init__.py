@@ -1,4 +1,5 @@
-"""Credo's Warning checks, one per module; importing this package registers all of them."""
+"""Credo's Warning checks, one per module; importing this package registers those Credo runs by default
+(the ones it ships disabled are imported when enabled: `credo/opt_in.py`)."""
 
 # isort: skip_file
 # The import order is the registration order (the order of `load_checks()`), kept from
@@ -26,12 +27,6 @@ from .unused_string_operation import UnusedStringOperation
 from .unused_tuple_operation import UnusedTupleOperation
 from .missed_metadata_key_in_logger_config import MissedMetadataKeyInLoggerConfig
 from .wrong_test_filename import WrongTestFilename
-from .unsafe_to_atom import UnsafeToAtom
-from .map_get_unsafe_pass import MapGetUnsafePass
-# opt-in checks (Credo ships them disabled)
-from .lazy_logging import LazyLogging
-from .leaky_environment import LeakyEnvironment
-from .mix_env import MixEnv
 
 __all__ = [
     "IoInspect",
@@ -57,9 +52,4 @@ __all__ = [
     "UnusedTupleOperation",
     "MissedMetadataKeyInLoggerConfig",
     "WrongTestFilename",
-    "UnsafeToAtom",
-    "MapGetUnsafePass",
-    "LazyLogging",
-    "LeakyEnvironment",
-    "MixEnv",
 ]

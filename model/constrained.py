@@ -369,9 +369,12 @@ PASSES_BEFORE_BUDGET = 5
 
 
 def _over_budget(req: GenerationRequest, started: float, passes: int) -> bool:
-    """The request's retry budget is spent: what is rejected is cut, not decoded again."""
-    return (req.retry_budget_ms is not None and passes >= PASSES_BEFORE_BUDGET
-            and (time.perf_counter() - started) * 1000 >= req.retry_budget_ms)
+    """The request's retry budget (after the floor) or deadline is spent: what is rejected is cut,
+    not decoded again."""
+    elapsed = (time.perf_counter() - started) * 1000
+    if req.retry_deadline_ms is not None and elapsed >= req.retry_deadline_ms:
+        return True
+    return req.retry_budget_ms is not None and passes >= PASSES_BEFORE_BUDGET and elapsed >= req.retry_budget_ms
 
 
 def _check_beams(engine: Engine, req: GenerationRequest, started: float) -> list[Completion]:

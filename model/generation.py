@@ -42,6 +42,7 @@ class GenerationRequest:
             starts to retry a rejected piece or correct an identifier (the first two retries
             or corrections always run): the completion is cut before what was rejected instead
             (None: no limit).
+        retry_deadline_ms: the same, without the floor: after this no further pass starts at all.
     """
 
     prefix: str
@@ -61,6 +62,7 @@ class GenerationRequest:
     repository_tokens: int = 0
     api: ApiView | None = field(default=None, compare=False)
     retry_budget_ms: float | None = None
+    retry_deadline_ms: float | None = None
 
 
 @dataclass(frozen=True)

@@ -81,9 +81,6 @@ def _point_after(start: tuple[int, int], inserted: bytes) -> tuple[int, int]:
 # trying every cut cost 24 parses (~40-57 ms) for one proposal. Such proposals are kept as the
 # lexical constraint left them.
 UNREADABLE_ERRORS = 10
-# Shorter cuts tried for fewer errors after a cut that adds none (enough for the last lexeme or
-# two, where a fix of the cursor's line is).
-SHORTER_TRIES = 4
 
 
 class SyntaxGuard:
@@ -127,13 +124,10 @@ class SyntaxGuard:
             return count_errors(parser.parse(before + inserted + after, edited).root_node)
 
         # Nothing proposed leaves the unit as it is; a candidate must do at least as well, and a
-        # shorter one replaces a longer only with strictly fewer errors. Once one adds no error,
-        # only a few shorter cuts are tried for fewer: in a unit that is broken elsewhere (a
-        # template read as Elixir) no cut ever reaches zero, and every cut point cost a parse
-        # (24 parses, ~57 ms, for one proposal in an .eex file).
-        best, best_errors, parses, acceptable_at = "", base_errors, 0, None
+        # shorter one replaces a longer only with strictly fewer errors.
+        best, best_errors, parses = "", base_errors, 0
         for cut in [len(text), *cut_points(text, multiline)]:
-            if parses >= self.max_parses or (acceptable_at is not None and parses - acceptable_at >= SHORTER_TRIES):
+            if parses >= self.max_parses:
                 break
             candidate = text[:cut].rstrip()
             if not candidate.strip():
@@ -144,8 +138,6 @@ class SyntaxGuard:
                 best, best_errors = candidate, errors
                 if best_errors == 0:
                     break
-            if acceptable_at is None and errors <= base_errors:
-                acceptable_at = parses
         if best == text.rstrip():
             return Checked(text, base_errors, best_errors, parses)  # kept exactly as generated
         return Checked(best, base_errors, best_errors, parses, cut=True)

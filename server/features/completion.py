@@ -45,6 +45,9 @@ SINGLE_LINE_TOKENS = 16
 # much of the request has gone: a few requests took 7-13 passes (80-130 ms) for one line; cut
 # before the rejected text, they answer in time (docs/reports/context.md).
 SINGLE_LINE_RETRY_BUDGET_MS = 25.0
+# And none at all, the floor included, once this much has gone (a line whose two corrections took
+# 5 passes and 87 ms on a quiet machine).
+SINGLE_LINE_RETRY_DEADLINE_MS = 45.0
 # Alternatives (completionAlternatives > 1) are sampled only when the greedy proposal took at most
 # this long, so that asking for them never makes a slow answer slower.
 ALTERNATIVES_BUDGET_MS = 25.0
@@ -104,6 +107,7 @@ def generation_request(ctx: CursorContext, settings: Settings, header: str,
         cancelled=cancelled,
         constrained=settings.constrained_decoding,
         retry_budget_ms=None if ctx.multiline else SINGLE_LINE_RETRY_BUDGET_MS,
+        retry_deadline_ms=None if ctx.multiline else SINGLE_LINE_RETRY_DEADLINE_MS,
         **extra,
     )
 

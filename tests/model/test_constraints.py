@@ -342,6 +342,9 @@ def test_a_spent_retry_budget_cuts_before_the_rejected_text_instead_of_decoding_
     once = paren.generate(GenerationRequest(prefix="foo(", max_tokens=5, stop_at_newline=True, constrained=True,
                                             retry_budget_ms=0.0))[0]
     assert once.text == ")xxxx" and once.retries == 1
+    # A spent deadline stops even the floor: the first pass's text, cut before the rejected `)`.
+    late = engine.generate(GenerationRequest(prefix="x = ", max_tokens=8, constrained=True, retry_deadline_ms=0.0))[0]
+    assert late.passes == 1 and late.text == "" and late.finish_reason == "stop"
     # A budget that is not spent changes nothing.
     roomy = engine.generate(GenerationRequest(prefix="x = ", max_tokens=8, constrained=True,
                                               retry_budget_ms=60_000.0))[0]

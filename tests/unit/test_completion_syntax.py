@@ -117,18 +117,6 @@ def test_parses_are_bounded():
     assert checked.parses == 5
 
 
-def test_in_a_unit_broken_elsewhere_the_search_stops_soon_after_a_cut_that_adds_nothing():
-    from elixir_coder.server.completion_syntax import SHORTER_TRIES, UNREADABLE_ERRORS
-
-    # An .eex template read as Elixir: broken everywhere, so no cut reaches zero errors.
-    template = '<div class="box">\n  <%= link("Home", to: "/") %>\n  <h2 class="title">\n    Sign \n  </h2>\n</div>\n'
-    prefix, suffix = cursor_before(template, "\n  </h2>")
-    proposal = "in to your account with one of these providers below"
-    checked = SyntaxGuard().check(prefix, suffix, proposal, multiline=False)
-    assert 0 < checked.errors_before <= UNREADABLE_ERRORS and checked.errors_after <= checked.errors_before
-    assert checked.parses <= 1 + SHORTER_TRIES < len(cut_points(proposal, multiline=False))
-
-
 def test_a_unit_the_parser_cannot_read_keeps_the_proposal_without_trying_cuts():
     from elixir_coder.server.completion_syntax import UNREADABLE_ERRORS
 

@@ -290,8 +290,11 @@ def main(argv: list[str] | None = None) -> int:
         "to bytecode; the bytecode row is what an installed package takes (one untimed run writes the "
         "bytecode to a temporary folder first; no analysis result is kept between runs).",
         "",
-        f"Target (issue 20): the whole `check` process in at most {CLI_TARGET_S} s on 2 cores; median "
-        f"{med(cli_times):.2f} s here: {'met' if med(cli_times) <= CLI_TARGET_S else 'not met'}"
+        f"Target (issue 20): the whole `check` process in at most {CLI_TARGET_S} s on 2 cores. As an installed "
+        f"package runs (bytecode compiled at install): median {med(pyc_times):.2f} s, "
+        f"{'met' if med(pyc_times) <= CLI_TARGET_S else 'not met'}; from a checkout that compiles every module "
+        f"on each run (the first row): median {med(cli_times):.2f} s, "
+        f"{'met' if med(cli_times) <= CLI_TARGET_S else 'not met'}"
         f"{' (at this load; the quiet-machine figure decides)' if max(load_before, os.getloadavg()[0]) > 0.5 else ''}.",
         "",
         f"Ratio, whole `check` process to Elixir's in-VM parse: {med(cli_times) / med(ex_inner):.1f}x; "

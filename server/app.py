@@ -135,6 +135,7 @@ class ElixirCoderServer(LanguageServer):
         self._progress_begun: asyncio.Task[str | None] | None = None
         self.project: ProjectDiagnostics | None = None
         self.pull = PullSupport()  # what the client pulls (LSP 3.17); the rest is published
+        self._pull_missed: set[str] = set()  # open documents whose pull found no analysis yet
 
     def start_io(self, stdin: Any = None, stdout: Any = None) -> None:  # type: ignore[override]
         """Serve over stdio through the guarded reader; the process ends with the LSP exit status."""
@@ -212,10 +213,21 @@ class ElixirCoderServer(LanguageServer):
         previous = self.analysed.get(uri)
         self.analysed[uri] = Analysed(version, text, outcome.result, outcome.name, diagnostics)
         self.record_diagnostic_changes(uri, previous, self.analysed[uri])
+        if uri in self._pull_missed:
+            # A pull of this document was answered before any analysis of it could be kept (the
+            # analyses kept overtaking one another): without a refresh the client would show
+            # nothing until the next edit.
+            self._pull_missed.discard(uri)
+            if self.pull.refresh:
+                self.workspace_diagnostic_refresh(None)
         if not self.pull.document:
             self.text_document_publish_diagnostics(
                 lsp.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics)
             )
+
+    def pull_missed(self, uri: str) -> None:
+        """A pull of an open document was answered without an analysis: refresh when one lands."""
+        self._pull_missed.add(uri)
 
     async def analysed_now(self, uri: str) -> Analysed | None:
         """The analysis of an open document's current text, analysing it when the last one is older
@@ -461,7 +473,7 @@ class ElixirCoderServer(LanguageServer):
         self.deps = await self.in_worker(project_deps, root)
         report = await self.in_worker(self.index.scan)
         log.info("project index: %s", report)
-        await self.in_worker(self.heap.settle)  # the index is long-lived: out of later collections
+        await self.in_request_thread(self.heap.settle)  # the index is long-lived: out of later collections
 
     def deps_progress(self, root: Path) -> DepsProgress:
         """`$/progress` for indexing `deps/` (when there is one and the client shows progress); the

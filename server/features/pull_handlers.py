@@ -43,6 +43,8 @@ class PullHost(Protocol):
 
     def in_request_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> Awaitable[T]: ...
 
+    def pull_missed(self, uri: str) -> None: ...
+
 
 def document_result_id(ls: PullHost, analysed: Analysed) -> str:
     """An open document's result id: its text, the settings and its diagnostics."""
@@ -61,6 +63,7 @@ async def on_document_diagnostic(ls: PullHost, params: lsp.DocumentDiagnosticPar
         if analysed is None or ls.settings.diagnostics_on_change:
             analysed = await ls.analysed_now(uri)
         if analysed is None:  # set aside (over maxFileBytes) or never still long enough to analyse
+            ls.pull_missed(uri)  # the client is asked to pull again once an analysis lands
             return document_report([], result_id("", "none", []), previous)
         return document_report(analysed.diagnostics, document_result_id(ls, analysed), previous)
     project = await ls.pulled_project()

@@ -136,6 +136,7 @@ class Engine:
             fresh = self._load_generator()
         except ModelDirectoryError:
             log.exception("reloading the generator to empty its prompt cache failed; the old one stays")
+            self._reloading.clear()  # the next full cache tries again
             return
         held = 0
         try:

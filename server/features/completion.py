@@ -252,18 +252,27 @@ class CompletionFeature:
             try:
                 engine = self.service.load(adapter, version)
                 message = f"model {version or engine.version} ({adapter}) ready"
-                self.warm_checks()
-                if self.after_load is not None:
-                    self.after_load()
             except Exception as exc:  # noqa: BLE001 - reported through status and the log
                 message = f"no completion model: {exc}"
                 log.warning(message)
+            else:
+                self._after_load()
             finally:
                 self._loading.discard(slot)
                 if self.on_progress:
                     self.on_progress("end", message)
 
         self.executor.submit(load)
+
+    def _after_load(self) -> None:
+        """Warm the proposal checks and run the `after_load` hook; a failure here is logged and
+        leaves the model loaded (it is not a failed load)."""
+        try:
+            self.warm_checks()
+            if self.after_load is not None:
+                self.after_load()
+        except Exception:  # noqa: BLE001 - the model serves without the warm-up
+            log.exception("warming up after the model load failed")
 
     def warm_checks(self) -> None:
         """Run the syntax and analyzer checks of proposals once, on the generation thread: the first

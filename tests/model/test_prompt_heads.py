@@ -66,3 +66,18 @@ def test_cached_heads_give_the_same_completions_as_without(engines) -> None:
                 assert [c.text for c in cached.generate(req)] == [c.text for c in plain.generate(req)]
                 typed += 1
     assert typed > 20 and cached.heads.reloads >= 1  # reloaded on the way, and still the same
+
+
+def test_a_failed_background_reload_keeps_the_generator_and_allows_the_next_one(engines, monkeypatch) -> None:
+    from elixir_coder.model.manifest import ModelDirectoryError
+
+    _, cached = engines
+    before = cached._gen
+
+    def broken() -> None:
+        raise ModelDirectoryError("model directory went away")
+
+    monkeypatch.setattr(cached, "_load_generator", broken)
+    cached._reloading.set()  # as `_reload_in_background` leaves it for its thread
+    cached._reload_generator()
+    assert cached._gen is before and not cached._reloading.is_set()
